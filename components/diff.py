@@ -1,0 +1,39 @@
+"""The diff table (README: "What a change does"). Pure: no API calls, so previews are fast and need no credentials."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from .models import contains_unknown
+
+# A new value means a new image.
+REPLACE_KEYS = ("instance_id", "data_disk_ids", "tags")
+# Changed in place: the name and description with ModifyImageAttribute, the others only in the stack's state.
+UPDATE_KEYS = ("image_name", "image_description", "delete_bound_snapshots", "wait_timeout_minutes")
+# force_poweroff, sysprep and reboot only steer CreateImage: changing them later changes nothing.
+CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot")
+
+
+@dataclass(frozen=True)
+class ImageDiff:
+    changed: tuple[str, ...]
+    replaces: tuple[str, ...]
+    delete_before_replace: bool
+
+
+def diff_image(olds: dict[str, Any], news: dict[str, Any]) -> ImageDiff:
+    """Compare the recorded outputs (which carry the inputs they were made from) with the new checked inputs."""
+    changed = tuple(key for key in REPLACE_KEYS + UPDATE_KEYS if _differs(olds.get(key), news.get(key)))
+    replaces = tuple(key for key in changed if key in REPLACE_KEYS)
+    # Names are unique per region: a replacement that keeps the name (or may keep it) must delete the old image first.
+    name_may_collide = contains_unknown(news.get("image_name")) or news.get("image_name") == olds.get("image_name")
+    return ImageDiff(changed, replaces, bool(replaces) and name_may_collide)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    return contains_unknown(new) or _empty_as_none(old) != _empty_as_none(new)
+
+
+def _empty_as_none(value: Any) -> Any:
+    if value in (None, "", [], {}):
+        return None
+    return sorted(value) if isinstance(value, list) else value  # a set of disks: order carries no meaning

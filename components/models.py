@@ -1,0 +1,179 @@
+"""Validated inputs of a CvmImage: the single source of truth for names, defaults and rules."""
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from pulumi.runtime.rpc import UNKNOWN
+
+IMAGE_NAME_MAX = 60
+IMAGE_DESCRIPTION_MAX = 256
+INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
+DISK_ID = re.compile(r"^disk-[a-z0-9]{8}$")
+TAG_KEY_MAX = 127
+TAG_VALUE_MAX = 255
+RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "pulumi-cvm-image:")
+DEFAULT_WAIT_TIMEOUT_MINUTES = 60.0
+
+
+def _parse_bool(value: Any) -> Any:
+    """The API takes "true"/"false" strings; users may write either form, in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PydanticCustomError("bool", 'must be true or false (a boolean or the string "true"/"false"), got {value}', {"value": repr(value)})
+
+
+FlexibleBool = Annotated[bool, BeforeValidator(_parse_bool)]
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+class ImageInputs(BaseModel):
+    """What the user declares. Field names are the resource's property names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    instance_id: str
+    image_name: str
+    image_description: str | None = None
+    force_poweroff: FlexibleBool | None = None
+    sysprep: FlexibleBool | None = None
+    reboot: FlexibleBool | None = None
+    data_disk_ids: list[str] | None = None
+    tags: dict[str, str] | None = None
+    delete_bound_snapshots: FlexibleBool = False
+    wait_timeout_minutes: float = Field(default=DEFAULT_WAIT_TIMEOUT_MINUTES)
+
+    @field_validator("instance_id")
+    @classmethod
+    def _instance_id_shape(cls, value: str) -> str:
+        if not INSTANCE_ID.match(value):
+            raise PydanticCustomError(
+                "instance_id", "must look like ins-xxxxxxxx (ins- and 8 lowercase letters or digits), got {value}", {"value": repr(value)}
+            )
+        return value
+
+    @field_validator("image_name")
+    @classmethod
+    def _image_name_rules(cls, value: str) -> str:
+        if not 1 <= len(value) <= IMAGE_NAME_MAX:
+            raise PydanticCustomError(
+                "image_name", "must be 1 to {max} characters, got {length}; shorten it", {"max": IMAGE_NAME_MAX, "length": len(value)}
+            )
+        if _has_control_characters(value):
+            raise PydanticCustomError("image_name", "must not contain control characters (newlines, tabs, ...)", {})
+        if value != value.strip():
+            raise PydanticCustomError("image_name", "must not start or end with white space, got {value}", {"value": repr(value)})
+        return value
+
+    @field_validator("image_description")
+    @classmethod
+    def _description_rules(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > IMAGE_DESCRIPTION_MAX:
+            raise PydanticCustomError(
+                "image_description",
+                "must be at most {max} characters, got {length}; shorten it",
+                {"max": IMAGE_DESCRIPTION_MAX, "length": len(value)},
+            )
+        return value
+
+    @field_validator("data_disk_ids")
+    @classmethod
+    def _disk_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        bad = [disk for disk in value if not DISK_ID.match(disk)]
+        if bad:
+            raise PydanticCustomError("data_disk_ids", "must hold data disk ids shaped disk-xxxxxxxx, got {bad}", {"bad": ", ".join(bad)})
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("data_disk_ids", "must not list a disk twice", {})
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_rules(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, tag_value in (value or {}).items():
+            if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith(RESERVED_TAG_PREFIXES):
+                raise PydanticCustomError(
+                    "tags",
+                    "key {key} must be 1 to {max} characters and not start with {reserved}",
+                    {"key": repr(key), "max": TAG_KEY_MAX, "reserved": ", ".join(RESERVED_TAG_PREFIXES)},
+                )
+            if len(tag_value) > TAG_VALUE_MAX:
+                raise PydanticCustomError("tags", "value of {key} must be at most {max} characters", {"key": repr(key), "max": TAG_VALUE_MAX})
+        return value
+
+    @field_validator("wait_timeout_minutes")
+    @classmethod
+    def _timeout_range(cls, value: float) -> float:
+        if not 0 < value <= 24 * 60:
+            raise PydanticCustomError("wait_timeout_minutes", "must be more than 0 and at most 1440 (24 hours), got {value}", {"value": repr(value)})
+        return value
+
+
+INPUT_KEYS: frozenset[str] = frozenset(ImageInputs.model_fields)
+REQUIRED_KEYS: frozenset[str] = frozenset(name for name, field in ImageInputs.model_fields.items() if field.is_required())
+
+
+class Failure(BaseModel):
+    """One bad property, phrased for the person who wrote it."""
+
+    property: str
+    reason: str
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when a preview value (or anything nested in it) is not known yet."""
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
+def validate_inputs(props: dict[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
+    """Normalise the known inputs and list what is wrong; unknown values pass through untouched."""
+    unknown = {key: value for key, value in props.items() if contains_unknown(value)}
+    known = {key: value for key, value in props.items() if key not in unknown and value is not None}
+    placeholders = {key: _placeholder(key) for key in REQUIRED_KEYS & unknown.keys()}
+    try:
+        model = ImageInputs.model_validate({**known, **placeholders})
+    except ValidationError as err:
+        return props, [_failure(error) for error in err.errors()]
+    normalised = model.model_dump(exclude_none=True)
+    return {**normalised, **unknown}, []
+
+
+def _placeholder(key: str) -> str:
+    """A valid stand-in for a required value that is still unknown, so the rest can be checked."""
+    return {"instance_id": "ins-00000000", "image_name": "unknown"}[key]
+
+
+def _failure(error: Any) -> Failure:
+    location = [str(part) for part in error["loc"]]
+    prop = location[0] if location else "(inputs)"
+    if error["type"] == "missing":
+        return Failure(property=prop, reason=f"{prop} is required")
+    if error["type"] == "extra_forbidden":
+        allowed = ", ".join(sorted(INPUT_KEYS))
+        return Failure(property=prop, reason=f"{prop} is not a property of CvmImage; allowed: {allowed}")
+    where = prop + "".join(f"[{part}]" for part in location[1:])
+    reason = _TYPE_MESSAGES.get(error["type"], error["msg"])
+    return Failure(property=prop, reason=f"{where} {reason}")
+
+
+_TYPE_MESSAGES = {
+    "string_type": "must be a string",
+    "list_type": "must be a list of strings",
+    "dict_type": "must be a map of string keys to string values",
+    "float_type": "must be a number of minutes",
+    "float_parsing": "must be a number of minutes",
+    "finite_number": "must be a finite number of minutes",
+}

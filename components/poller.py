@@ -1,0 +1,131 @@
+"""The one poller: every image this process waits for is polled together, at an interval that grows with waiting time.
+
+All dynamic resources of a Pulumi program share one provider process, so sixteen images baking at once cost one
+DescribeImages call per poll instead of sixteen.
+"""
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .client import CvmApi, Image
+from .retry import Deadline
+
+Settled = Callable[[Image | None], bool]
+
+POLL_REQUEST_DEADLINE_SECONDS = 120.0
+PROGRESS_EVERY_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Poll again after `elapsed * growth`, kept between `floor` and `cap` seconds: prompt for short builds, cheap for long."""
+
+    floor: float = 0.75
+    growth: float = 0.1
+    cap: float = 20.0
+
+    def interval(self, elapsed: float) -> float:
+        return min(self.cap, max(self.floor, elapsed * self.growth))
+
+
+class WaitTimeout(Exception):
+    def __init__(self, image_id: str, last: Image | None) -> None:
+        super().__init__(image_id)
+        self.image_id = image_id
+        self.last = last
+
+
+@dataclass(eq=False)
+class _Waiter:
+    image_id: str
+    label: str
+    settled: Settled
+    started: float
+    next_due: float
+    done: threading.Event = field(default_factory=threading.Event)
+    last: Image | None = None
+    error: BaseException | None = None
+    last_report: float = 0.0
+
+
+class ImagePoller:
+    """Blocks callers until their image settles; one background thread does all the DescribeImages calls."""
+
+    def __init__(self, api: CvmApi, schedule: PollSchedule = PollSchedule()) -> None:
+        self._api = api
+        self._schedule = schedule
+        self._waiters: set[_Waiter] = set()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def wait(self, image_id: str, label: str, settled: Settled, deadline: Deadline) -> Image | None:
+        """The image once `settled(image)` holds (None when it no longer exists); WaitTimeout at the deadline."""
+        now = time.monotonic()
+        waiter = _Waiter(image_id, label, settled, started=now, next_due=now + self._schedule.interval(0), last_report=now)
+        with self._wake:
+            self._waiters.add(waiter)
+            self._ensure_thread()
+            self._wake.notify()
+        finished = waiter.done.wait(deadline.remaining())
+        with self._wake:
+            self._waiters.discard(waiter)
+        if waiter.error is not None:
+            raise waiter.error
+        if not finished:
+            raise WaitTimeout(image_id, waiter.last)
+        return waiter.last
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="cvm-image-poller", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            self._poll(batch)
+
+    def _next_batch(self) -> list[_Waiter]:
+        """Sleep until some waiter is due, then hand back every waiter: polling them all costs no extra call."""
+        with self._wake:
+            while True:
+                pending = [w for w in self._waiters if not w.done.is_set()]
+                if pending:
+                    due = min(w.next_due for w in pending) - time.monotonic()
+                    if due <= 0:
+                        return pending
+                self._wake.wait(due if pending else None)
+
+    def _poll(self, batch: list[_Waiter]) -> None:
+        ids = sorted({w.image_id for w in batch})
+        try:
+            images = self._api.describe_images(ids, Deadline.after(POLL_REQUEST_DEADLINE_SECONDS))
+        except Exception as exc:  # noqa: BLE001 - handed to every waiter, which raises it in its own operation
+            for waiter in batch:
+                waiter.error = exc
+                waiter.done.set()
+            return
+        now = time.monotonic()
+        for waiter in batch:
+            self._advance(waiter, images.get(waiter.image_id), now)
+
+    def _advance(self, waiter: _Waiter, image: Image | None, now: float) -> None:
+        previous = waiter.last
+        waiter.last = image
+        if waiter.settled(image):
+            waiter.done.set()
+            return
+        waiter.next_due = now + self._schedule.interval(now - waiter.started)
+        state_changed = previous is not None and image is not None and previous.get("ImageState") != image.get("ImageState")
+        if state_changed or now - waiter.last_report >= PROGRESS_EVERY_SECONDS:
+            waiter.last_report = now
+            _report(waiter, image, now)
+
+
+def _report(waiter: _Waiter, image: Image | None, now: float) -> None:
+    """A sign of life while an image bakes: the engine shows a dynamic provider's stderr to the user."""
+    state = image.get("ImageState", "?") if image else "gone"
+    print(f"{waiter.label}: {state} after {now - waiter.started:.0f}s", file=sys.stderr, flush=True)

@@ -1,0 +1,141 @@
+"""CvmImageProvider: the dynamic provider behind CvmImage.
+
+Its import path (components.provider.CvmImageProvider) is recorded in every stack's state by dill: keep it.
+It pickles to nothing but that path, so no credential or setting can reach the state.
+"""
+
+import threading
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import host
+from .client import CvmApi
+from .diff import diff_image
+from .errors import CvmImageError, ImageRef
+from .images import ImageService, live_outputs, translated, user_tags
+from .models import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, ImageInputs, validate_inputs
+from .poller import ImagePoller
+from .retry import Deadline
+from .settings import CONFIG_KEYS, resolve_settings
+
+PROVIDER_KEY = "__provider"
+OUTPUT_KEYS = (
+    "image_id",
+    "image_state",
+    "request_id",
+    "created_time",
+    "image_size",
+    "os_name",
+    "platform",
+    "architecture",
+    "snapshot_ids",
+)
+
+host.adapt()
+
+
+class CvmImageProvider(ResourceProvider):
+    """Create, read, update and delete CVM custom images made with CreateImage."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._config: dict[str, str] = {}
+        self._service: ImageService | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, _state: dict[str, Any]) -> None:
+        self.__init__()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = validate_inputs(_user_inputs(news))
+        return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = diff_image(olds, news)
+        if not result.changed:
+            return DiffResult(changes=False)
+        # changes=None (DIFF_UNKNOWN) lets the engine compute the per-property diff that `preview --diff` shows.
+        return DiffResult(changes=None, replaces=list(result.replaces), delete_before_replace=result.delete_before_replace)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _parse(props)
+        image, request_id = self._images().create(inputs, _deadline(inputs.wait_timeout_minutes))
+        return CreateResult(image["ImageId"], {**_dump(inputs), **live_outputs(image), "request_id": request_id})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        service = self._images()
+        with translated("DescribeImages", _ref(props, id_, service.region)):
+            image = service.read(id_, _deadline(props.get("wait_timeout_minutes")))
+        if image is None:
+            return ReadResult("", {})  # gone: `pulumi refresh` drops it from the stack
+        live = {
+            "image_name": image.get("ImageName"),
+            "image_description": image.get("ImageDescription") or None,
+            "tags": user_tags(image) or None,
+        }
+        inputs = {key: value for key, value in {**_user_inputs(props), **live}.items() if key in INPUT_KEYS and value is not None}
+        outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id")}
+        return ReadResult(id_, outputs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = _parse(news)
+        service = self._images()
+        renamed = (olds.get("image_name"), olds.get("image_description") or "") != (inputs.image_name, inputs.image_description or "")
+        if renamed:
+            with translated("ModifyImageAttribute", _ref(news, id_, service.region)):
+                service.rename(id_, inputs.image_name, inputs.image_description or "", _deadline(inputs.wait_timeout_minutes))
+        kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
+        return UpdateResult({**kept, **_dump(inputs)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        service = self._images()
+        deadline = _deadline(props.get("wait_timeout_minutes"))
+        service.delete(id_, bool(props.get("delete_bound_snapshots")), _ref(props, id_, service.region), deadline)
+
+    def _images(self) -> ImageService:
+        """The process's image service, built on first use from the config the engine sent."""
+        with self._lock:
+            if self._service is None:
+                api = CvmApi(resolve_settings(self._config))
+                self._service = ImageService(api, ImagePoller(api))
+            return self._service
+
+
+def _user_inputs(props: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in props.items() if key != PROVIDER_KEY and key not in OUTPUT_KEYS}
+
+
+def _parse(props: dict[str, Any]) -> ImageInputs:
+    """Inputs that Check already accepted; re-validated because the engine may skip Check (e.g. on import)."""
+    normalised, failures = validate_inputs(_user_inputs(props))
+    if failures:
+        raise CvmImageError("Invalid CvmImage inputs: " + "; ".join(failure.reason for failure in failures))
+    return ImageInputs.model_validate(normalised)
+
+
+def _dump(inputs: ImageInputs) -> dict[str, Any]:
+    return inputs.model_dump(exclude_none=True)
+
+
+def _deadline(minutes: float | None) -> Deadline:
+    return Deadline.after(60 * float(minutes or DEFAULT_WAIT_TIMEOUT_MINUTES))
+
+
+def _ref(props: dict[str, Any], image_id: str, region: str) -> ImageRef:
+    return ImageRef(image_name=str(props.get("image_name", image_id)), region=region, instance_id=props.get("instance_id"), image_id=image_id)

@@ -1,0 +1,50 @@
+"""CvmImage: a CVM custom image made from an instance's disks with CreateImage."""
+
+from dataclasses import dataclass, fields
+
+import pulumi
+import pulumi.dynamic
+
+from .models import DEFAULT_WAIT_TIMEOUT_MINUTES
+from .provider import OUTPUT_KEYS, CvmImageProvider
+
+
+@dataclass
+class CvmImageArgs:
+    """Inputs of a CvmImage; see the README's config reference and diff table."""
+
+    instance_id: pulumi.Input[str]
+    image_name: pulumi.Input[str]
+    image_description: pulumi.Input[str] | None = None
+    force_poweroff: pulumi.Input[bool] | None = None
+    sysprep: pulumi.Input[bool] | None = None
+    reboot: pulumi.Input[bool] | None = None
+    data_disk_ids: pulumi.Input[list[str]] | None = None
+    tags: pulumi.Input[dict[str, str]] | None = None
+    delete_bound_snapshots: pulumi.Input[bool] = False
+    wait_timeout_minutes: pulumi.Input[float] = DEFAULT_WAIT_TIMEOUT_MINUTES
+
+
+class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
+    """A custom image; its id is the image id (img-...)."""
+
+    instance_id: pulumi.Output[str]
+    image_name: pulumi.Output[str]
+    image_description: pulumi.Output[str | None]
+    data_disk_ids: pulumi.Output[list[str] | None]
+    tags: pulumi.Output[dict[str, str] | None]
+    image_id: pulumi.Output[str]
+    image_state: pulumi.Output[str]
+    request_id: pulumi.Output[str | None]
+    created_time: pulumi.Output[str]
+    image_size: pulumi.Output[int]
+    os_name: pulumi.Output[str]
+    platform: pulumi.Output[str]
+    architecture: pulumi.Output[str]
+    snapshot_ids: pulumi.Output[list[str]]
+
+    def __init__(self, resource_name: str, args: CvmImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Not dataclasses.asdict: it deep-copies values, and Outputs must be passed as they are.
+        inputs = {f.name: getattr(args, f.name) for f in fields(args) if getattr(args, f.name) is not None}
+        props = {**inputs, **{key: None for key in OUTPUT_KEYS}}
+        super().__init__(CvmImageProvider(), resource_name, props, opts)
