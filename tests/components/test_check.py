@@ -1,0 +1,130 @@
+"""check: every validation rule, through the provider's own check method."""
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from components import CvmImageProvider
+
+VALID = {"instance_id": "ins-abcd1234", "image_name": "web-base-2026-11"}
+
+
+def check(**props):
+    result = CvmImageProvider().check({}, {"__provider": "serialized", **props})
+    return result.inputs, {failure.property: failure.reason for failure in result.failures}
+
+
+def test_valid_inputs_are_normalised_with_defaults():
+    inputs, failures = check(**VALID, force_poweroff="TRUE", sysprep=False, reboot="false")
+    assert failures == {}
+    assert inputs == {
+        **VALID,
+        "force_poweroff": True,
+        "sysprep": False,
+        "reboot": False,
+        "delete_bound_snapshots": False,
+        "wait_timeout_minutes": 60.0,
+    }
+
+
+@pytest.mark.parametrize("missing", ["instance_id", "image_name"])
+def test_required_properties(missing):
+    props = {key: value for key, value in VALID.items() if key != missing}
+    _, failures = check(**props)
+    assert failures == {missing: f"{missing} is required"}
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("", "1 to 60 characters, got 0"),
+        ("x" * 61, "1 to 60 characters, got 61"),
+        ("tab\there", "control characters"),
+        ("line\nbreak", "control characters"),
+        (" leading", "white space"),
+        ("trailing ", "white space"),
+        (42, "must be a string"),
+    ],
+)
+def test_image_name_rules(name, fragment):
+    _, failures = check(instance_id=VALID["instance_id"], image_name=name)
+    assert set(failures) == {"image_name"}
+    assert fragment in failures["image_name"]
+    assert failures["image_name"].startswith("image_name ")
+
+
+@pytest.mark.parametrize("name", ["a", "x" * 60, "web base (golden) 2026/11", "镜像-基础"])
+def test_image_name_accepts_sixty_characters_of_anything_printable(name):
+    _, failures = check(instance_id=VALID["instance_id"], image_name=name)
+    assert failures == {}
+
+
+def test_description_at_most_256_characters():
+    assert check(**VALID, image_description="d" * 256)[1] == {}
+    _, failures = check(**VALID, image_description="d" * 257)
+    assert "at most 256 characters, got 257" in failures["image_description"]
+
+
+@pytest.mark.parametrize("instance_id", ["ins-abc", "ins-ABCD1234", "i-abcd1234", "ins-abcd12345", "", "ins-abcd_123"])
+def test_instance_id_shape(instance_id):
+    _, failures = check(instance_id=instance_id, image_name="x")
+    assert "ins-xxxxxxxx" in failures["instance_id"]
+    assert repr(instance_id) in failures["instance_id"]
+
+
+@pytest.mark.parametrize("prop", ["force_poweroff", "sysprep", "reboot", "delete_bound_snapshots"])
+@pytest.mark.parametrize("bad", ["yes", "1", 1, "on", "maybe"])
+def test_booleans_accept_only_true_or_false(prop, bad):
+    _, failures = check(**VALID, **{prop: bad})
+    assert set(failures) == {prop}
+    assert "true or false" in failures[prop]
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [(True, True), ("true", True), ("False", False), (" TRUE ", True)])
+def test_boolean_spellings(raw, parsed):
+    inputs, failures = check(**VALID, reboot=raw)
+    assert failures == {} and inputs["reboot"] is parsed
+
+
+def test_data_disk_ids_shape_and_uniqueness():
+    assert check(**VALID, data_disk_ids=["disk-abcd1234"])[1] == {}
+    assert "disk-xxxxxxxx" in check(**VALID, data_disk_ids=["vol-1"])[1]["data_disk_ids"]
+    assert "twice" in check(**VALID, data_disk_ids=["disk-abcd1234", "disk-abcd1234"])[1]["data_disk_ids"]
+    assert "list" in check(**VALID, data_disk_ids="disk-abcd1234")[1]["data_disk_ids"]
+
+
+def test_tag_rules():
+    assert check(**VALID, tags={"team": "infra"})[1] == {}
+    assert "must not" not in check(**VALID, tags={"team": "infra"})[1].get("tags", "")
+    assert "not start with" in check(**VALID, tags={"qcloud:owner": "x"})[1]["tags"]
+    assert "not start with" in check(**VALID, tags={"pulumi-cvm-image:instance-id": "x"})[1]["tags"]
+    assert "1 to 127" in check(**VALID, tags={"k" * 128: "x"})[1]["tags"]
+    assert "at most 255" in check(**VALID, tags={"k": "v" * 256})[1]["tags"]
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 1441, "soon"])
+def test_wait_timeout_range(minutes):
+    _, failures = check(**VALID, wait_timeout_minutes=minutes)
+    assert set(failures) == {"wait_timeout_minutes"}
+
+
+def test_unknown_property_is_named_with_the_allowed_ones():
+    _, failures = check(**VALID, imageName="typo")
+    assert failures["imageName"].startswith("imageName is not a property of CvmImage; allowed: ")
+    assert "image_name" in failures["imageName"]
+
+
+def test_every_failure_is_reported_at_once():
+    _, failures = check(instance_id="bad", image_name=" bad", image_description="d" * 300, sysprep="maybe")
+    assert set(failures) == {"instance_id", "image_name", "image_description", "sysprep"}
+
+
+def test_unknown_values_in_preview_pass_and_stay_unknown():
+    inputs, failures = check(instance_id=UNKNOWN, image_name=UNKNOWN, tags={"owner": UNKNOWN}, data_disk_ids=[UNKNOWN])
+    assert failures == {}
+    assert inputs["instance_id"] == UNKNOWN and inputs["image_name"] == UNKNOWN
+    assert inputs["tags"] == {"owner": UNKNOWN} and inputs["data_disk_ids"] == [UNKNOWN]
+
+
+def test_known_values_are_still_checked_beside_unknown_ones():
+    _, failures = check(instance_id=UNKNOWN, image_name="x" * 61)
+    assert set(failures) == {"image_name"}
