@@ -1,0 +1,49 @@
+"""`python -m emulator`: serve the CVM API; the first stdout line is the URL, printed once it accepts."""
+
+import argparse
+import signal
+import threading
+
+from emulator.models import EmulatorConfig
+from emulator.server import EmulatorServer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = EmulatorConfig()
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000, help="0 picks a free port")
+    parser.add_argument("--secret-id", default=defaults.secret_id)
+    parser.add_argument("--secret-key", default=defaults.secret_key)
+    parser.add_argument("--image-build-seconds", type=float, default=defaults.image_build_seconds)
+    parser.add_argument("--instance-transition-seconds", type=float, default=defaults.instance_transition_seconds)
+    parser.add_argument("--image-quota", type=int, default=defaults.image_quota)
+    parser.add_argument("--state", metavar="PATH", help="keep the state in this JSON file across restarts")
+    parser.add_argument("--no-image-id", action="store_true", help="CreateImage answers only RequestId (the seed API)")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
+        image_build_seconds=args.image_build_seconds,
+        instance_transition_seconds=args.instance_transition_seconds,
+        image_quota=args.image_quota,
+        create_image_returns_image_id=not args.no_image_id,
+        secret_id=args.secret_id,
+        secret_key=args.secret_key,
+        state_path=args.state,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    with EmulatorServer(args.host, args.port, config_from(args)) as server:
+        print(server.url, flush=True)
+        stopping.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""A small urllib client for the emulator's control API (/_emulator/), for tests, benchmarks and scripts."""
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class ControlError(Exception):
+    """The control API refused a call (HTTP 4xx/5xx)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class EmulatorControl:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise ControlError(error.code, error.read().decode("utf-8", "replace")) from None
+
+    def state(self) -> dict[str, list[dict[str, Any]]]:
+        return self._call("GET", "state")
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def set_faults(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self._call("POST", "faults", {"rules": rules})["rules"]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._call("GET", "requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "requests")
+
+    def config(self) -> dict[str, Any]:
+        return self._call("GET", "config")
+
+    def set_config(self, **settings: Any) -> dict[str, Any]:
+        return self._call("PATCH", "config", settings)
+
+    def patch_instance(self, instance_id: str, **facts: Any) -> dict[str, Any]:
+        return self._call("PATCH", f"instances/{instance_id}", facts)
