@@ -8,13 +8,14 @@ from typing import Any
 
 from .provider import CvmImageProvider
 from .resource import CvmImage, CvmImageArgs
+from .stack_config import BuilderArgs, GoldenImageArgs
 
 __all__ = ["CvmImage", "CvmImageArgs", "CvmImageProvider", "GoldenImage", "GoldenImageArgs", "BuilderArgs"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("GoldenImage", "GoldenImageArgs", "BuilderArgs"):
-        from . import golden_image
+    if name == "GoldenImage":
+        from .golden_image import GoldenImage
 
-        return getattr(golden_image, name)
+        return GoldenImage
     raise AttributeError(f"module 'components' has no attribute {name!r}")
