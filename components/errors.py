@@ -36,7 +36,7 @@ def _fix_for(code: str, ref: ImageRef) -> str | None:
     fixes = {
         "ImageQuotaLimitExceeded": f"the custom image quota of {ref.region} is used up. Delete custom images you no longer "
         "need (DescribeImageQuota shows the quota) or ask Tencent Cloud for a higher quota, then run `pulumi up` again",
-        "InvalidImageName.Duplicate": "another image in the region already has this name. Choose a different image_name, "
+        "InvalidImageName.Duplicate": "another image in the region already has this name. Choose another image_name, "
         "or delete or rename the existing image",
         "InvalidInstance.NotSupported": f"instance {instance} cannot be imaged now: it is starting, stopping, failed to "
         "launch, has a local system disk, or is running while reboot is false. Wait until it is RUNNING or STOPPED, "

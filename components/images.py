@@ -121,9 +121,9 @@ class ImageService:
         for image in self._api.images_named(inputs.image_name, deadline):
             if marker_of(image) != inputs.instance_id:
                 raise CvmImageError(
-                    f"An image named '{inputs.image_name}' already exists in {self.region} ({image['ImageId']}, "
-                    f"{image.get('ImageState')}) and was not made from {inputs.instance_id} by this resource. Choose "
-                    "another image_name, or delete or rename that image."
+                    f"CreateImage for {ref.describe()} failed with InvalidImageName.Duplicate: image {image['ImageId']} "
+                    f"({image.get('ImageState')}) already has this name and was not made from {inputs.instance_id} by this "
+                    "resource. Choose another image_name, or delete or rename that image."
                 )
             if image.get("ImageState") in FAILED_STATES:
                 self._discard(image["ImageId"], deadline)

@@ -1,0 +1,36 @@
+"""A CvmImageProvider configured the way the engine configures it, pointed at the test emulator."""
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from components import CvmImageProvider
+
+
+def configured_provider(emulator, **overrides: str) -> CvmImageProvider:
+    config = {
+        "tencentcloud:secretId": emulator.secret_id,
+        "tencentcloud:secretKey": emulator.secret_key,
+        "tencentcloud:region": emulator.region,
+        "cvmImage:endpoint": emulator.url,
+        **overrides,
+    }
+    provider = CvmImageProvider()
+    provider.configure(ConfigureRequest(Config(config, "cvm-images")))
+    return provider
+
+
+@pytest.fixture
+def provider(emulator) -> CvmImageProvider:
+    return configured_provider(emulator)
+
+
+@pytest.fixture
+def checked(provider):
+    """Inputs as the engine would pass them to create: after check."""
+
+    def run(**props):
+        result = provider.check({}, props)
+        assert not result.failures, result.failures
+        return result.inputs
+
+    return run
