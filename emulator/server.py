@@ -23,6 +23,11 @@ MAX_BODY_BYTES = 1 << 20
 MAX_LOGGED_REQUESTS = 10_000
 CONTROL_PREFIX = "/_emulator/"
 INSTANCE_PREFIX = CONTROL_PREFIX + "instances/"
+JSON = "application/json"  # exactly this: the SDK ignores errors under any other content type
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload).encode("utf-8")
 
 
 class RequestLog:
@@ -111,8 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_json(self, status: int, payload: Any) -> None:
-        # Exactly "application/json": the SDK ignores errors under any other content type.
-        self._send(status, json.dumps(payload).encode("utf-8"), "application/json")
+        self._send(status, _json_bytes(payload), JSON)
 
     # -- the signed API ---------------------------------------------------------------------------
 
@@ -130,31 +134,31 @@ class _Handler(BaseHTTPRequestHandler):
             "error": None,
             "fault": fault.kind if fault else None,
         }
-        try:
-            self._answer(fault, headers, body, request_id, entry)
-        finally:
-            entry["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-            emulator.request_log.add(entry)
+        answer = self._outcome(fault, headers, body, request_id, entry)
+        entry["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+        emulator.request_log.add(entry)  # before answering, so a client that got its answer sees the entry
+        if answer is None:
+            self.close_connection = True
+        else:
+            self._send(*answer)
 
-    def _answer(
+    def _outcome(
         self, fault: FaultRule | None, headers: dict[str, str], body: bytes, request_id: str, entry: dict[str, Any]
-    ) -> None:
+    ) -> tuple[int, bytes, str] | None:
+        """(status, body, content type) to answer with, or None to close the connection unanswered."""
         kind = fault.kind if fault else None
         if kind == "drop":
-            self.close_connection = True
-            return
+            return None
         if kind == "http_500":
             entry["error"] = "HTTP 500"
-            self._send(500, b"500 Internal Server Error (injected fault)", "text/html")
-            return
+            return 500, b"500 Internal Server Error (injected fault)", "text/html"
         if fault is not None and kind == "delay":
             time.sleep(fault.seconds)
         response = self._respond(kind, headers, body, entry)
         entry["error"] = response.get("Error", {}).get("Code")
         if kind == "lose_response":
-            self.close_connection = True
-            return
-        self._send_json(200, {"Response": {**response, "RequestId": request_id}})
+            return None
+        return 200, _json_bytes({"Response": {**response, "RequestId": request_id}}), JSON
 
     def _respond(self, kind: str | None, headers: dict[str, str], body: bytes, entry: dict[str, Any]) -> dict[str, Any]:
         emulator = self.server.emulator

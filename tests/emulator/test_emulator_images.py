@@ -48,7 +48,9 @@ def test_running_instance_is_shut_down_imaged_and_started(
     seen: list[tuple[str, str]] = []
 
     def settled() -> bool:
-        pair = (instance_of(RUNNING)["InstanceState"], image_of(image_id)["ImageState"])
+        state = emulator.control.state()  # one snapshot of both, taken under the emulator's lock
+        instance = next(i for i in state["instances"] if i["InstanceId"] == RUNNING)
+        pair = (instance["InstanceState"], state["images"][0]["ImageState"])
         if not seen or seen[-1] != pair:
             seen.append(pair)
         return pair == ("RUNNING", "NORMAL")
