@@ -35,8 +35,6 @@ INSTANCE_STATES = (
     "PENDING", "LAUNCH_FAILED", "RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING", "SHUTDOWN", "TERMINATING",
 )
 GONE = "GONE"  # internal last step of a terminated instance: it disappears from every answer
-IMAGE_TYPES = ("PRIVATE_IMAGE", "PUBLIC_IMAGE", "SHARED_IMAGE")
-IMAGE_STATES = ("CREATING", "NORMAL", "CREATEFAILED", "SYNCING", "IMPORTING", "IMPORTFAILED")
 TUNABLE_CONFIG = ("image_build_seconds", "instance_transition_seconds", "image_quota", "create_image_returns_image_id")
 
 Timeline = list[list[Any]]  # [[at_epoch_seconds, state], ...], oldest first
@@ -314,7 +312,8 @@ def _extractor(name: str, extractors: dict[str, Extractor]) -> Extractor:
         key = name[4:]
         return lambda item: [tag["Value"] for tag in item["Tags"] if tag["Key"] == key]
     if name not in extractors:
-        raise ApiError("InvalidFilter", f"Filter `{name}` is not supported; use one of {sorted(extractors)} or tag:KEY.")
+        supported = f"{sorted(extractors)} or tag:KEY"
+        raise ApiError("InvalidFilter", f"Filter `{name}` is not supported; use one of {supported}.")
     return extractors[name]
 
 
@@ -473,7 +472,9 @@ class CvmBackend:
 
     def _image_task_running(self, region: Region, instance_id: str) -> bool:
         now = self.clock()
-        return any(image.instance_id == instance_id and image.state(now) == "CREATING" for image in region.images.values())
+        return any(
+            image.instance_id == instance_id and image.state(now) == "CREATING" for image in region.images.values()
+        )
 
     @staticmethod
     def _name_taken(region: Region, name: str, except_id: str | None = None) -> bool:
@@ -572,12 +573,12 @@ class CvmBackend:
         if len(region.images) + 1 > self.config.image_quota:
             raise ApiError("ImageQuotaLimitExceeded", f"The image quota of {self.config.image_quota} is used up.")
         if self._image_task_running(region, instance.instance_id):
-            raise ApiError("MutexOperation.TaskRunning", f"Instance `{instance.instance_id}` has an image task running.")
+            raise ApiError("MutexOperation.TaskRunning", f"Instance `{instance.instance_id}` has an image task.")
         state = instance.state(self.clock())
         if state not in ("RUNNING", "STOPPED") or (state == "RUNNING" and not request.reboot):
             raise ApiError("InvalidInstance.NotSupported", f"Cannot create an image of an instance in state {state}.")
         if instance.system_disk["DiskType"] in LOCAL_DISK_TYPES:
-            raise ApiError("InvalidInstance.NotSupported", "Cannot create an image of an instance with a local system disk.")
+            raise ApiError("InvalidInstance.NotSupported", "Cannot image an instance with a local system disk.")
         own_disks = {disk["DiskId"] for disk in instance.data_disks}
         for disk_id in request.data_disk_ids:
             if disk_id not in own_disks:
@@ -618,7 +619,8 @@ class CvmBackend:
         chosen = [image for image in pool if not image_ids or image.image_id in image_ids]
         chosen.sort(key=lambda image: (-image.created_at, image.image_id))
         now = self.clock()
-        return self._page(apply_filters([image.describe(now) for image in chosen], filters, IMAGE_FILTERS), offset, limit)
+        described = [image.describe(now) for image in chosen]
+        return self._page(apply_filters(described, filters, IMAGE_FILTERS), offset, limit)
 
     def modify_image_attribute(self, region_name: str, image_id: str, changes: dict[str, Any]) -> None:
         """`changes` holds the given ones of ImageName, ImageDescription, ImageFamily, ImageDeprecated."""
@@ -653,8 +655,11 @@ class CvmBackend:
         instances, images, snapshots = [], [], []
         for name, region in self.regions.items():
             for instance in region.instances.values():
-                facts = {"soft_shutdown_fails": instance.soft_shutdown_fails, "image_build_fails": instance.image_build_fails}
-                instances.append({**instance.describe(now), "Region": name, **facts})
+                instances.append({
+                    **instance.describe(now), "Region": name,
+                    "soft_shutdown_fails": instance.soft_shutdown_fails,
+                    "image_build_fails": instance.image_build_fails,
+                })
             images += [{**image.describe(now), "Region": name} for image in region.images.values()]
             snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
         return {"instances": instances, "images": images, "snapshots": snapshots}

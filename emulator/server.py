@@ -50,7 +50,7 @@ class RequestLog:
             self._entries.clear()
 
 
-class ControlError(Exception):
+class ControlRefusal(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -182,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             payload = json.loads(body.decode("utf-8")) if body.strip() else {}
             status, answer = self.server.emulator.control(method, path, payload)
-        except ControlError as error:
+        except ControlRefusal as error:
             status, answer = error.status, {"error": str(error)}
         except (UnicodeDecodeError, ValueError) as error:
             status, answer = 400, {"error": f"bad request: {error}"}
@@ -288,7 +288,7 @@ class EmulatorServer:
             return 200, self._patch_instance(path[len(INSTANCE_PREFIX):], payload)
         route = CONTROL_ROUTES.get((method, name))
         if route is None:
-            raise ControlError(404, f"no control route for {method} {path}")
+            raise ControlRefusal(404, f"no control route for {method} {path}")
         return 200, route(self, payload)
 
     def _patch_instance(self, instance_id: str, facts: Any) -> Any:
@@ -296,4 +296,4 @@ class EmulatorServer:
             with self.backend.transaction():
                 return self.backend.patch_instance(instance_id, facts)
         except KeyError:
-            raise ControlError(404, f"instance {instance_id} not found") from None
+            raise ControlRefusal(404, f"instance {instance_id} not found") from None

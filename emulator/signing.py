@@ -75,7 +75,8 @@ def verify(
     if secret_key is None:
         raise ApiError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that it exists.")
     date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
-    expected = signature(secret_key, date, string_to_sign(timestamp, date, canonical_request(headers, signed_headers, body)))
+    canonical = canonical_request(headers, signed_headers, body)
+    expected = signature(secret_key, date, string_to_sign(timestamp, date, canonical))
     if match["date"] != date or not hmac.compare_digest(expected, match["signature"]):
         raise ApiError("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
     return match["secret_id"]

@@ -141,7 +141,9 @@ def test_create_image_rejections(
     assert error_code(lambda: cvm_client.call_json("CreateImage", request)) == code
 
 
-def test_name_is_checked_before_length_only_after_types(emulator: Any, cvm_client: CvmClient, error_code: ErrorCode) -> None:
+def test_types_and_lengths_come_before_the_instance_id(
+    emulator: Any, cvm_client: CvmClient, error_code: ErrorCode
+) -> None:
     request = {"InstanceId": "bad", "ImageName": "x" * 61}
     assert error_code(lambda: cvm_client.call_json("CreateImage", request)) == "InvalidParameter.ValueTooLarge"
     request = {"InstanceId": "bad", "ImageName": "x" * 61, "Sysprep": "nope"}

@@ -39,7 +39,8 @@ def test_run_instances_pending_then_running(
     emulator: Any, cvm_client: CvmClient, instance_of: Callable, wait_until: Callable
 ) -> None:
     ids = _run(cvm_client, InstanceCount=2, InstanceName="fresh", InstanceType="S5.SMALL2",
-               SystemDisk={"DiskType": "CLOUD_SSD", "DiskSize": 60}, DataDisks=[{"DiskType": "CLOUD_SSD", "DiskSize": 200}],
+               SystemDisk={"DiskType": "CLOUD_SSD", "DiskSize": 60},
+               DataDisks=[{"DiskType": "CLOUD_SSD", "DiskSize": 200}],
                TagSpecification=[{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "test"}]}])
     assert len(ids) == 2 and all(i.startswith("ins-") and len(i) == 12 for i in ids)
     instance = instance_of(ids[0])
