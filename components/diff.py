@@ -9,8 +9,8 @@ from .models import contains_unknown
 REPLACE_KEYS = ("instance_id", "data_disk_ids", "tags")
 # Changed in place: the name and description with ModifyImageAttribute, the others only in the stack's state.
 UPDATE_KEYS = ("image_name", "image_description", "delete_bound_snapshots", "wait_timeout_minutes")
-# force_poweroff, sysprep and reboot only steer CreateImage: changing them later changes nothing.
-CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot")
+# These only steer creation (CreateImage, or taking over an existing image): changing them later changes nothing.
+CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot", "adopt_image")
 
 
 @dataclass(frozen=True)

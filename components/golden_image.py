@@ -30,6 +30,7 @@ class GoldenImage(pulumi.ComponentResource):
                 tags=args.tags,
                 delete_bound_snapshots=args.delete_bound_snapshots,
                 wait_timeout_minutes=args.wait_timeout_minutes,
+                adopt_image=args.adopt_image,
             ),
             child,
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from .client import TRUE_FALSE, CvmApi, Image
 from .errors import CvmImageError, ImageRef, translate
-from .models import ImageInputs
+from .models import IMAGE_ID, ImageInputs
 from .poller import ImagePoller, Settled, WaitTimeout
 from .retry import Deadline, code_in, error_code, retrying
 
@@ -143,6 +143,34 @@ class ImageService:
         except WaitTimeout as timeout:
             state = timeout.last.get("ImageState") if timeout.last else "not visible"
             raise CvmImageError(f"{ref.describe()} is still {state} when wait_timeout_minutes ran out. {then}") from None
+
+    def adopt(self, inputs: ImageInputs, deadline: Deadline) -> Image:
+        """Take over an existing NORMAL private image (by id or exact name), giving it the declared name and description."""
+        target = inputs.adopt_image or ""
+        ref = image_ref(inputs, self.region)
+        with translated("Adopting", ref):
+            image = self._adoptable(target, deadline)
+            if image is None:
+                raise CvmImageError(
+                    f"Cannot adopt '{target}' as {ref.describe()}: no custom image with that id or exact name exists in "
+                    f"{self.region}. Check adopt_image and `tencentcloud:region`."
+                )
+            if image.get("ImageState") != "NORMAL":
+                raise CvmImageError(
+                    f"Cannot adopt image {image['ImageId']} ('{image.get('ImageName')}') as {ref.describe()}: it is "
+                    f"{image.get('ImageState')}, and only a NORMAL image can be adopted. Wait for it to finish or delete it."
+                )
+            wanted = (inputs.image_name, inputs.image_description or "")
+            if (image.get("ImageName"), image.get("ImageDescription") or "") != wanted:
+                self.rename(image["ImageId"], *wanted, deadline)
+                image = {**image, "ImageName": wanted[0], "ImageDescription": wanted[1]}
+        return image
+
+    def _adoptable(self, target: str, deadline: Deadline) -> Image | None:
+        if IMAGE_ID.match(target):
+            image = self.read(target, deadline)
+            return image if image is not None and image.get("ImageType") == "PRIVATE_IMAGE" else None
+        return next(iter(self._api.images_named(target, deadline)), None)
 
     def read(self, image_id: str, deadline: Deadline) -> Image | None:
         return self._api.describe_images([image_id], deadline).get(image_id)

@@ -12,6 +12,7 @@ from pulumi.runtime.rpc import UNKNOWN
 IMAGE_NAME_MAX = 60
 IMAGE_DESCRIPTION_MAX = 256
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
+IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 DISK_ID = re.compile(r"^disk-[a-z0-9]{8}$")
 TAG_KEY_MAX = 127
 TAG_VALUE_MAX = 255
@@ -50,6 +51,7 @@ class ImageInputs(BaseModel):
     tags: dict[str, str] | None = None
     delete_bound_snapshots: FlexibleBool = False
     wait_timeout_minutes: float = Field(default=DEFAULT_WAIT_TIMEOUT_MINUTES)
+    adopt_image: str | None = None  # an existing image (id or exact name) that create takes over instead of making one
 
     @field_validator("instance_id")
     @classmethod
@@ -108,6 +110,17 @@ class ImageInputs(BaseModel):
                 )
             if len(tag_value) > TAG_VALUE_MAX:
                 raise PydanticCustomError("tags", "value of {key} must be at most {max} characters", {"key": repr(key), "max": TAG_VALUE_MAX})
+        return value
+
+    @field_validator("adopt_image")
+    @classmethod
+    def _adopt_target(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("img-") and not IMAGE_ID.match(value):
+            raise PydanticCustomError("adopt_image", "must be an image id shaped img-xxxxxxxx or an exact image name, got {value}", {"value": repr(value)})
+        if not 1 <= len(value) <= IMAGE_NAME_MAX:
+            raise PydanticCustomError("adopt_image", "must be an image id or an image name of 1 to {max} characters", {"max": IMAGE_NAME_MAX})
         return value
 
     @field_validator("wait_timeout_minutes")

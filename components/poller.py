@@ -49,6 +49,7 @@ class _Waiter:
     last: Image | None = None
     error: BaseException | None = None
     last_report: float = 0.0
+    reported_state: str | None = None
 
 
 class ImagePoller:
@@ -113,19 +114,21 @@ class ImagePoller:
             self._advance(waiter, images.get(waiter.image_id), now)
 
     def _advance(self, waiter: _Waiter, image: Image | None, now: float) -> None:
-        previous = waiter.last
         waiter.last = image
+        _report_progress(waiter, now)
         if waiter.settled(image):
             waiter.done.set()
             return
         waiter.next_due = now + self._schedule.interval(now - waiter.started)
-        state_changed = previous is not None and image is not None and previous.get("ImageState") != image.get("ImageState")
-        if state_changed or now - waiter.last_report >= PROGRESS_EVERY_SECONDS:
-            waiter.last_report = now
-            _report(waiter, image, now)
 
 
-def _report(waiter: _Waiter, image: Image | None, now: float) -> None:
-    """A sign of life while an image bakes: the engine shows a dynamic provider's stderr to the user."""
-    state = image.get("ImageState", "?") if image else "gone"
+def _report_progress(waiter: _Waiter, now: float) -> None:
+    """A sign of life while an image bakes, on each state change and at most every 30 s otherwise.
+
+    The engine shows a dynamic provider's stderr to the user.
+    """
+    state = waiter.last.get("ImageState", "UNKNOWN") if waiter.last else "GONE"
+    if state == waiter.reported_state and now - waiter.last_report < PROGRESS_EVERY_SECONDS:
+        return
+    waiter.reported_state, waiter.last_report = state, now
     print(f"{waiter.label}: {state} after {now - waiter.started:.0f}s", file=sys.stderr, flush=True)

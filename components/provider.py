@@ -75,7 +75,11 @@ class CvmImageProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _parse(props)
-        image, request_id = self._images().create(inputs, _deadline(inputs.wait_timeout_minutes))
+        service, deadline = self._images(), _deadline(inputs.wait_timeout_minutes)
+        if inputs.adopt_image:
+            image, request_id = service.adopt(inputs, deadline), None
+        else:
+            image, request_id = service.create(inputs, deadline)
         return CreateResult(image["ImageId"], {**_dump(inputs), **live_outputs(image), "request_id": request_id})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

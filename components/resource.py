@@ -23,6 +23,7 @@ class CvmImageArgs:
     tags: pulumi.Input[dict[str, str]] | None = None
     delete_bound_snapshots: pulumi.Input[bool] = False
     wait_timeout_minutes: pulumi.Input[float] = DEFAULT_WAIT_TIMEOUT_MINUTES
+    adopt_image: pulumi.Input[str] | None = None
 
 
 class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):

@@ -44,6 +44,7 @@ class GoldenImageArgs(_CamelModel):
     tags: dict[str, str] | None = None
     delete_bound_snapshots: bool = False
     wait_timeout_minutes: float = DEFAULT_WAIT_TIMEOUT_MINUTES
+    adopt_image: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "GoldenImageArgs":

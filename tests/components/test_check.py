@@ -128,3 +128,11 @@ def test_unknown_values_in_preview_pass_and_stay_unknown():
 def test_known_values_are_still_checked_beside_unknown_ones():
     _, failures = check(instance_id=UNKNOWN, image_name="x" * 61)
     assert set(failures) == {"image_name"}
+
+
+@pytest.mark.parametrize(("target", "ok"), [("img-abcd1234", True), ("packer-web-2026", True), ("img-BAD", False), ("x" * 61, False)])
+def test_adopt_image_is_an_image_id_or_a_name(target, ok):
+    _, failures = check(**VALID, adopt_image=target)
+    assert (failures == {}) is ok
+    if not ok:
+        assert set(failures) == {"adopt_image"}

@@ -42,7 +42,13 @@ def test_new_provider_code_alone_is_no_change():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"force_poweroff": True}, {"sysprep": True}, {"reboot": False}, {"force_poweroff": True, "sysprep": True, "reboot": False}],
+    [
+        {"force_poweroff": True},
+        {"sysprep": True},
+        {"reboot": False},
+        {"force_poweroff": True, "sysprep": True, "reboot": False},
+        {"adopt_image": "img-abcd1234"},
+    ],
 )
 def test_creation_only_settings_are_no_change(changes):
     assert diff(**changes).changes is False

@@ -236,3 +236,57 @@ def test_a_lost_create_response_still_yields_exactly_one_image(provider, checked
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
     [image] = private_images(emulator)
     assert image["ImageId"] == result.id
+
+
+def test_adopting_by_id_takes_over_and_renames_the_image(provider, checked, emulator, cvm_client):
+    made_by_hand = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "packer-web-123"})["Response"]["ImageId"]
+    time.sleep(0.5)  # let it turn NORMAL
+    emulator.control.clear_requests()
+
+    result = provider.create(checked(instance_id=STOPPED, image_name="web-base", image_description="golden", adopt_image=made_by_hand))
+
+    assert result.id == made_by_hand and result.outs["image_state"] == "NORMAL" and result.outs["request_id"] is None
+    [image] = private_images(emulator)
+    assert (image["ImageName"], image["ImageDescription"]) == ("web-base", "golden")
+    assert calls(emulator, "CreateImage") == []
+
+
+def test_adopting_by_exact_name(provider, checked, emulator, cvm_client):
+    cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "web-base-extra"})
+    wanted = cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base", "Reboot": "true"})["Response"]["ImageId"]
+    time.sleep(1.0)
+    result = provider.create(checked(instance_id=RUNNING, image_name="web-base", adopt_image="web-base"))
+    assert result.id == wanted
+    assert len(private_images(emulator)) == 2
+
+
+@pytest.mark.parametrize("target", ["img-zzzzzzzz", "no-such-image"])
+def test_adopting_a_missing_image_is_refused(provider, checked, emulator, target):
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(checked(instance_id=STOPPED, image_name="web-base", adopt_image=target))
+    assert f"Cannot adopt '{target}'" in str(raised.value) and "no custom image" in str(raised.value)
+    assert private_images(emulator) == []
+
+
+def test_adopting_a_public_image_is_refused(provider, checked, cvm_client):
+    filters = [{"Name": "image-type", "Values": ["PUBLIC_IMAGE"]}]
+    public = cvm_client.call_json("DescribeImages", {"Filters": filters})["Response"]["ImageSet"][0]["ImageId"]
+    with pytest.raises(CvmImageError, match="no custom image"):
+        provider.create(checked(instance_id=STOPPED, image_name="web-base", adopt_image=public))
+
+
+def test_adopting_a_failed_image_is_refused(provider, checked, emulator, cvm_client):
+    emulator.control.patch_instance(STOPPED, image_build_fails=True)
+    failed = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "broken"})["Response"]["ImageId"]
+    time.sleep(0.5)
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(checked(instance_id=STOPPED, image_name="web-base", adopt_image=failed))
+    assert "it is CREATEFAILED" in str(raised.value) and "only a NORMAL image" in str(raised.value)
+
+
+def test_progress_is_reported_on_state_changes_only(provider, checked, emulator, capfd):
+    emulator.control.set_config(image_build_seconds=2.5)
+    result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    lines = [line for line in capfd.readouterr().err.splitlines() if "web-base" in line]
+    assert [line.split(": ")[1].split(" after")[0] for line in lines] == ["CREATING", "NORMAL"]  # several polls, two reports
+    assert all(f"image 'web-base' ({result.id}) in ap-guangzhou" in line for line in lines)
