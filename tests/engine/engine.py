@@ -24,6 +24,7 @@ Mirrors pulumi/pulumi `pkg/resource/deploy`:
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from tests.engine.host import Properties, ProviderHost
+from tests.engine.host import DiffResult, Properties, ProviderHost
 
 DEFAULT_TYPE = "pulumi-python:dynamic/cvm:Image"
 DIFF_NONE = provider_pb2.DiffResponse.DIFF_NONE
@@ -138,7 +139,7 @@ class Engine:
         return _flatten(steps) + self._delete_all(self.pending_deletes + self._orphans(goals))
 
     def refresh(self) -> list[Step]:
-        return self._parallel(self._refresh, list(self.state))
+        return self._parallel(self._refresh, sorted(self.state))
 
     def destroy(self) -> list[Step]:
         return self._delete_all(self.pending_deletes + self._orphans([]))
@@ -153,20 +154,20 @@ class Engine:
 
     def _orphans(self, goals: Iterable[Goal]) -> list[_Condemned]:
         wanted = {self.urn(goal) for goal in goals}
-        return [_Condemned(urn, state, "delete") for urn, state in self.state.items() if urn not in wanted]
+        return [_Condemned(urn, self.state[urn], "delete") for urn in sorted(self.state) if urn not in wanted]
 
     def _plan(self, urn: str, news: Properties) -> _Plan:
         old = self.state.get(urn)
         if old is None:
             return _Plan(urn, "create", self._check(urn, {}, news))
         inputs = self._check(urn, old.inputs, news)
-        changes, keys, diff = self._diff(urn, old.id, old.inputs, old.outputs, inputs)
-        if changes == DIFF_NONE:
+        diff = self._diff(urn, old.id, old.inputs, old.outputs, inputs)
+        if diff.changes == DIFF_NONE:
             return _Plan(urn, "same", inputs)
-        if diff.replaces:
-            replacement_inputs = self._check(urn, {}, news)
-            return _Plan(urn, "replace", replacement_inputs, keys, diff.replaces, diff.delete_before_replace)
-        return _Plan(urn, "update", inputs, keys)
+        if not diff.replaces:
+            return _Plan(urn, "update", inputs, diff.changed_keys)
+        replacement_inputs = self._check(urn, {}, news)
+        return _Plan(urn, "replace", replacement_inputs, diff.changed_keys, diff.replaces, diff.delete_before_replace)
 
     def _check(self, urn: str, olds: Properties, news: Properties) -> Properties:
         inputs, failures = self.host.check(urn, olds, news)
@@ -176,13 +177,13 @@ class Engine:
 
     def _diff(
         self, urn: str, id_: str, old_inputs: Properties, old_outputs: Properties, new_inputs: Properties
-    ) -> tuple[int, tuple[str, ...], Any]:
+    ) -> DiffResult:
         """`diffResource`: the provider's answer, with DIFF_UNKNOWN settled by the engine's own input diff."""
         diff = self.host.diff(urn, id_, old_inputs, old_outputs, new_inputs)
         if diff.changes != DIFF_UNKNOWN:
-            return diff.changes, diff.changed_keys, diff
+            return diff
         keys = _changed_keys(old_inputs, new_inputs)
-        return (DIFF_SOME if keys else DIFF_NONE), keys, diff
+        return dataclasses.replace(diff, changes=DIFF_SOME if keys else DIFF_NONE, changed_keys=keys)
 
     def _apply(self, plan: _Plan) -> list[Step]:
         urn = plan.urn
@@ -230,8 +231,8 @@ class Engine:
             return Step("delete", urn)
         new = ResourceState(read.id, old.inputs if read.inputs is None else read.inputs, read.outputs)
         self._record(urn, new)
-        changes, keys, _ = self._diff(urn, new.id, new.inputs, new.outputs, old.inputs)
-        return Step("same" if changes == DIFF_NONE else "update", urn, keys)
+        diff = self._diff(urn, new.id, new.inputs, new.outputs, old.inputs)
+        return Step("same" if diff.changes == DIFF_NONE else "update", urn, diff.changed_keys)
 
     def _record(self, urn: str, state: ResourceState) -> None:
         with self._lock:
@@ -239,8 +240,6 @@ class Engine:
 
     def _parallel(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """Run fn over items at once; wait for all; raise every failure together, as the step executor does."""
-        if not items:
-            return []
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             futures = [pool.submit(fn, item) for item in items]
         errors = [error for future in futures if (error := future.exception()) is not None]

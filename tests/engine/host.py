@@ -140,13 +140,7 @@ class ProviderHost:
     def diff(
         self, urn: str, id_: str, old_inputs: Properties, old_outputs: Properties, new_inputs: Properties
     ) -> DiffResult:
-        request = provider_pb2.DiffRequest(
-            **_names(urn),
-            id=id_,
-            olds=self._marshal(old_outputs),
-            old_inputs=self._marshal(old_inputs),
-            news=self._marshal(new_inputs),
-        )
+        request = provider_pb2.DiffRequest(**self._change_fields(urn, id_, old_inputs, old_outputs, new_inputs))
         response = self._call("Diff", urn, request)
         return DiffResult(
             response.changes, tuple(response.replaces), tuple(response.diffs), response.deleteBeforeReplace
@@ -168,13 +162,7 @@ class ProviderHost:
     def update(
         self, urn: str, id_: str, old_inputs: Properties, old_outputs: Properties, new_inputs: Properties
     ) -> Properties:
-        request = provider_pb2.UpdateRequest(
-            **_names(urn),
-            id=id_,
-            olds=self._marshal(old_outputs),
-            old_inputs=self._marshal(old_inputs),
-            news=self._marshal(new_inputs),
-        )
+        request = provider_pb2.UpdateRequest(**self._change_fields(urn, id_, old_inputs, old_outputs, new_inputs))
         response = self._call("Update", urn, request)
         return self._annotate(_unmarshal(response.properties), new_inputs)
 
@@ -183,6 +171,18 @@ class ProviderHost:
             **_names(urn), id=id_, properties=self._marshal(outputs), old_inputs=self._marshal(inputs)
         )
         self._call("Delete", urn, request)
+
+    def _change_fields(
+        self, urn: str, id_: str, old_inputs: Properties, old_outputs: Properties, new_inputs: Properties
+    ) -> dict[str, Any]:
+        """What Diff and Update both send; their `olds` are the old *outputs*."""
+        return {
+            **_names(urn),
+            "id": id_,
+            "olds": self._marshal(old_outputs),
+            "old_inputs": self._marshal(old_inputs),
+            "news": self._marshal(new_inputs),
+        }
 
     def _call(self, method: str, urn: str, request: Any) -> Any:
         with self._lock:
@@ -218,7 +218,13 @@ def _names(urn: str) -> dict[str, str]:
 def _marshal(props: Properties, keep_secrets: bool) -> struct_pb2.Struct:
     """`MarshalProperties` with `KeepSecrets`, via the SDK's own `serialize_properties`."""
     plain = props if keep_secrets else _strip_secrets(props)
-    return asyncio.run(rpc.serialize_properties(plain, {}))
+    # A private loop, as the server does: asyncio.run would unset the calling thread's event loop,
+    # which breaks later tests that run a Pulumi program under mocks in the same process.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(plain, {}))
+    finally:
+        loop.close()
 
 
 def _unmarshal(struct: struct_pb2.Struct) -> Properties:
