@@ -19,7 +19,7 @@ Mirrors pulumi/pulumi `pkg/resource/deploy`:
   refreshed inputs and outputs as the olds and the old inputs as news to decide same / update.
 * Previews run Check and Diff only: the Python server's ConfigureResponse leaves `supportsPreview` false,
   so `provider_plugin.go` answers preview Creates and Updates itself.
-* Independent steps run in parallel (the step executor; default parallelism is unbounded).
+* Independent steps run in parallel, as the step executor runs them (its default parallelism is high).
 """
 
 from __future__ import annotations
