@@ -58,6 +58,11 @@ def _fix_for(code: str, ref: ImageRef) -> str | None:
         return _credential_fix(ref)
     if code.startswith("RequestLimitExceeded"):
         return "the API kept throttling requests until the deadline. Run `pulumi up` again later or with fewer images at once"
+    if code in ("ClientNetworkError", "ServerNetworkError"):
+        return "the CVM API could not be reached, or answered with an HTTP error, until the deadline. Check the network " \
+            "and the endpoint (`cvmImage:endpoint` / TENCENTCLOUD_CVM_ENDPOINT), then run `pulumi up` again"
+    if code.startswith("InternalError"):
+        return "Tencent Cloud kept failing with an internal error until the deadline. Run `pulumi up` again later"
     return None
 
 

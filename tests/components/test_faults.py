@@ -1,0 +1,87 @@
+"""Each fault kind alone on each API call the provider makes: the operation succeeds, or fails with a clear message."""
+
+import pytest
+
+from components.errors import CvmImageError
+from tests.components.conftest import configured_provider
+
+STOPPED = "ins-emu00001"
+KINDS = ["throttle", "internal_error", "http_500", "drop", "lose_response", "delay"]
+
+
+def private_images(emulator):
+    return emulator.control.state()["images"]
+
+
+def inject(emulator, action, kind, count=2):
+    emulator.control.set_faults([{"action": action, "kind": kind, "count": count, "seconds": 1.0}])
+
+
+def fired(emulator):
+    return [r for r in emulator.control.requests() if r.get("fault")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("action", ["CreateImage", "DescribeImages"])
+def test_create_converges_on_one_image(provider, checked, emulator, action, kind):
+    inject(emulator, action, kind)
+    result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    assert fired(emulator)  # the fault really hit the operation
+    assert [image["ImageId"] for image in private_images(emulator)] == [result.id]
+    assert private_images(emulator)[0]["ImageState"] == "NORMAL"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_create_without_image_id_in_the_answer_converges_too(provider, checked, emulator, kind):
+    emulator.control.set_config(create_image_returns_image_id=False)
+    inject(emulator, "CreateImage", kind)
+    result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    assert [image["ImageId"] for image in private_images(emulator)] == [result.id]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_update_renames_once(provider, checked, emulator, kind):
+    created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    inject(emulator, "ModifyImageAttribute", kind)
+    provider.update(created.id, created.outs, checked(instance_id=STOPPED, image_name="web-base-v2"))
+    assert [image["ImageName"] for image in private_images(emulator)] == ["web-base-v2"]
+    assert fired(emulator)  # the fault really hit the operation
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("action", ["DeleteImages", "DescribeImages"])
+def test_delete_leaves_nothing(provider, checked, emulator, action, kind):
+    created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    inject(emulator, action, kind)
+    provider.delete(created.id, created.outs)
+    assert private_images(emulator) == []
+    assert fired(emulator)  # the fault really hit the operation
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_read_sees_through_faults(provider, checked, emulator, kind):
+    created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    inject(emulator, "DescribeImages", kind)
+    assert provider.read(created.id, created.outs).id == created.id
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "fix"),
+    [
+        ("throttle", "RequestLimitExceeded", "kept throttling"),
+        ("internal_error", "InternalError", "internal error"),
+        ("http_500", "ServerNetworkError", "could not be reached"),
+        ("drop", "ClientNetworkError", "could not be reached"),
+    ],
+)
+def test_a_fault_that_never_stops_fails_at_the_deadline_with_a_clear_message(emulator, kind, code, fix):
+    provider = configured_provider(emulator)
+    inputs = provider.check({}, {"instance_id": STOPPED, "image_name": "web-base", "wait_timeout_minutes": 0.05}).inputs
+    inject(emulator, "*", kind, count=None)
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(inputs)
+    message = str(raised.value)
+    assert message.startswith(f"CreateImage for image 'web-base' in ap-guangzhou failed with {code}: ")
+    assert fix in message
+    emulator.control.clear_faults()
+    assert private_images(emulator) == []
