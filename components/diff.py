@@ -36,4 +36,4 @@ def _differs(old: Any, new: Any) -> bool:
 def _empty_as_none(value: Any) -> Any:
     if value in (None, "", [], {}):
         return None
-    return sorted(value) if isinstance(value, list) else value  # a set of disks: order carries no meaning
+    return sorted(value, key=repr) if isinstance(value, list) else value  # a set of disks: order carries no meaning

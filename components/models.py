@@ -176,7 +176,7 @@ def _failure(error: Any) -> Failure:
         return Failure(property=prop, reason=f"{prop} is required")
     if error["type"] == "extra_forbidden":
         allowed = ", ".join(sorted(INPUT_KEYS))
-        return Failure(property=prop, reason=f"{prop} is not a property of CvmImage; allowed: {allowed}")
+        return Failure(property=prop, reason=f"{prop!r} is not a property of CvmImage; allowed: {allowed}")
     where = prop + "".join(f"[{part}]" for part in location[1:])
     reason = _TYPE_MESSAGES.get(error["type"], error["msg"])
     return Failure(property=prop, reason=f"{where} {reason}")

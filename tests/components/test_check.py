@@ -109,7 +109,7 @@ def test_wait_timeout_range(minutes):
 
 def test_unknown_property_is_named_with_the_allowed_ones():
     _, failures = check(**VALID, imageName="typo")
-    assert failures["imageName"].startswith("imageName is not a property of CvmImage; allowed: ")
+    assert failures["imageName"].startswith("'imageName' is not a property of CvmImage; allowed: ")
     assert "image_name" in failures["imageName"]
 
 
