@@ -1,0 +1,131 @@
+"""A stack of CvmImages through the real provider server: converging under a fault mix, and keeping secrets secret."""
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from tencentcloud.common.credential import Credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+
+from components import CvmImageProvider
+from emulator import EmulatorConfig, EmulatorServer
+from emulator.control import EmulatorControl
+from tests.engine.engine import DeploymentError, Engine, Goal
+from tests.engine.host import ProviderHost
+
+SECRET_KEY = "sk-Never-Show-This-7f3a9c"
+SECURITY_TOKEN = "tok-Never-Show-This-2b8e"
+FAULT_MIX = [
+    {"action": "*", "kind": "throttle", "probability": 0.3},
+    {"action": "*", "kind": "http_500", "probability": 0.1},
+    {"action": "*", "kind": "lose_response", "probability": 0.1},
+    {"action": "*", "kind": "drop", "probability": 0.05},
+]
+
+
+@pytest.fixture
+def cloud() -> Iterator[EmulatorServer]:
+    """An emulator of our own, so its secret key is one that appears nowhere else."""
+    config = EmulatorConfig(image_build_seconds=0.3, instance_transition_seconds=0.1, secret_key=SECRET_KEY)
+    with EmulatorServer(port=0, config=config) as server:
+        yield server
+
+
+@pytest.fixture
+def engine(cloud: EmulatorServer) -> Iterator[Engine]:
+    with ProviderHost(project="cvm-images") as host:
+        config = {
+            "tencentcloud:secretId": cloud.backend.config.secret_id,
+            "tencentcloud:secretKey": SECRET_KEY,
+            "tencentcloud:securityToken": SECURITY_TOKEN,
+            "cvmImage:endpoint": cloud.url,
+        }
+        host.configure(config, {"tencentcloud:secretKey", "tencentcloud:securityToken"})
+        yield Engine(host, project="cvm-images")
+
+
+def sdk_client(cloud: EmulatorServer) -> CvmClient:
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=cloud.endpoint))
+    return CvmClient(Credential(cloud.backend.config.secret_id, SECRET_KEY), "ap-guangzhou", profile)
+
+
+def launch_instances(cloud: EmulatorServer, count: int) -> list[str]:
+    params = {"InstanceCount": count, "Placement": {"Zone": "ap-guangzhou-3"}, "ImageId": "img-9id7emv7", "InstanceType": "S5.MEDIUM2"}
+    ids = sdk_client(cloud).call_json("RunInstances", params)["Response"]["InstanceIdSet"]
+    time.sleep(0.3)  # PENDING -> RUNNING
+    return ids
+
+
+def image_goals(instances: list[str]) -> list[Goal]:
+    return [
+        Goal(f"image-{n}", {"instance_id": instance, "image_name": f"mix-{n}", "reboot": True, "force_poweroff": True}, CvmImageProvider())
+        for n, instance in enumerate(instances)
+    ]
+
+
+def converge(operation, *args) -> int:
+    """Run an engine operation, rerunning it once if some steps failed, as a user would; returns the reruns."""
+    try:
+        operation(*args)
+        return 0
+    except DeploymentError:
+        operation(*args)
+        return 1
+
+
+def test_ten_images_converge_under_a_fault_mix_and_destroy_leaves_nothing(cloud, engine):
+    control = EmulatorControl(cloud.url)
+    instances = ["ins-emu00001", "ins-emu00002", "ins-emu00003", *launch_instances(cloud, 7)]
+    goals = image_goals(instances)
+
+    control.set_faults(FAULT_MIX)
+    reruns = converge(engine.up, goals)
+    faults_seen = [r["fault"] for r in control.requests() if r.get("fault")]
+    control.clear_faults()
+
+    images = control.state()["images"]
+    assert sorted(image["ImageName"] for image in images) == sorted(goal.inputs["image_name"] for goal in goals)
+    assert {image["ImageId"] for image in images} == {state.id for state in engine.state.values()}
+    assert all(image["ImageState"] == "NORMAL" for image in images)
+    assert reruns <= 1
+    assert {"throttle", "lose_response"} <= set(faults_seen)  # the mix really hit the run
+
+    control.set_faults(FAULT_MIX)
+    converge(engine.destroy)
+    control.clear_faults()
+    assert control.state()["images"] == []
+    assert engine.state == {}
+
+
+def test_no_secret_reaches_the_state_outputs_errors_or_logs(cloud, engine):
+    goal = Goal("web", {"instance_id": "ins-emu00001", "image_name": "web-base"}, CvmImageProvider())
+    engine.up([goal])
+    engine.up([Goal("web", {**goal.inputs, "image_name": "web-base-v2"}, goal.provider)])
+    with pytest.raises(DeploymentError) as failed:
+        engine.up([goal, Goal("bad", {"instance_id": "ins-zzzzzzzz", "image_name": "bad"}, CvmImageProvider())])
+    engine.refresh()
+    state_text = json.dumps({urn: (s.id, s.inputs, s.outputs) for urn, s in engine.state.items()}, default=str)
+    pickled = [base64.b64decode(_plain(s.inputs["__provider"])) for s in engine.state.values()]
+    engine.destroy()
+
+    seen = {
+        "state": state_text,
+        "pickled provider": b"".join(pickled).decode("latin-1"),
+        "errors": str(failed.value),
+        "provider output": engine.host.output,
+        "emulator request log": json.dumps(EmulatorControl(cloud.url).requests()),
+    }
+    assert pickled and all(b"components.provider" in blob for blob in pickled)
+    assert "ins-zzzzzzzz" in seen["errors"]
+    for where, text in seen.items():
+        for secret in (SECRET_KEY, SECURITY_TOKEN):
+            assert secret not in text, f"{secret} leaked into the {where}"
+
+
+def _plain(value):
+    """The engine may hold `__provider` as a secret-wrapped value."""
+    return value.get("value", value) if isinstance(value, dict) else value
