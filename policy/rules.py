@@ -1,0 +1,150 @@
+"""The pack's policies as plain functions of ResourceValidationArgs, testable without the analyzer server.
+
+Values still unknown at preview (e.g. a name computed from another resource's output) are not judged: the pack's
+proxy raises UnknownValueError on reading them, and a policy that lets it escape is reported as not run. Each policy
+skips such a value instead, so `pulumi up`, where it is known, is where it gets checked.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+IMAGE_TYPE: Final = "pulumi-python:dynamic/cvm:Image"
+INSTANCE_TYPE: Final = "tencentcloud:Instance/instance:Instance"
+DEFAULT_ALLOWED_PATTERN: Final = "^[a-z0-9][a-z0-9-]*$"
+DEFAULT_REQUIRED_TAGS: Final = ("team",)
+
+UNKNOWN: Final = object()
+
+
+def stack_of(urn: str) -> str:
+    """The stack of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    return urn.split("::", 1)[0].split(":", 2)[2]
+
+
+def known(props: Mapping[str, Any], key: str) -> Any:
+    """props[key] (None when absent), or UNKNOWN when preview cannot know it yet."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def image_name_problems(image_name: str, prefix: str, allowed_pattern: str) -> list[str]:
+    """What is wrong with an image name: a missing prefix, characters the pattern does not allow."""
+    try:
+        allowed = re.compile(allowed_pattern)
+    except re.error as err:
+        raise ValueError(
+            f"policy config image-name-convention.allowedPattern {allowed_pattern!r} is not a regular expression: {err}"
+        ) from None
+    problems = []
+    if not image_name.startswith(prefix):
+        problems.append(f"does not start with the prefix {prefix!r}")
+    if not allowed.search(image_name):
+        problems.append(f"does not match the allowed pattern {allowed_pattern!r}")
+    return problems
+
+
+def missing_tags(tags: Mapping[str, Any], required: Sequence[str]) -> list[str]:
+    """The required keys that tags lacks; only keys count, so a value unknown at preview is fine."""
+    present = set(tags)  # iterating the keys never reads a (possibly unknown) value
+    return [key for key in required if key not in present]
+
+
+def validate_image_name(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != IMAGE_TYPE:
+        return
+    image_name = known(args.props, "image_name")
+    if not isinstance(image_name, str):
+        return
+    stack = stack_of(args.urn)
+    config = args.get_config()
+    prefix = config.get("prefix", f"{stack}-")
+    for problem in image_name_problems(image_name, prefix, config.get("allowedPattern", DEFAULT_ALLOWED_PATTERN)):
+        report_violation(
+            f"CvmImage '{args.name}': image_name {image_name!r} {problem}. Rename the image (imageName of its entry in "
+            f"stacks/Pulumi.{stack}.yaml; a rename is an update in place): names start with {prefix!r} and, by "
+            "default, use only lowercase letters, digits and '-', starting with a letter or digit.",
+            None,
+        )
+
+
+def validate_image_description(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != IMAGE_TYPE:
+        return
+    description = known(args.props, "image_description")
+    if description is UNKNOWN or (isinstance(description, str) and description.strip()):
+        return
+    report_violation(
+        f"CvmImage '{args.name}' has no image_description. Say what the image holds and what it is for (description "
+        "of its entry in the stack config); adding one later is an update in place.",
+        None,
+    )
+
+
+def validate_builder_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != INSTANCE_TYPE:
+        return
+    tags = known(args.props, "tags")
+    if tags is UNKNOWN:
+        return
+    missing = missing_tags(tags or {}, args.get_config().get("requiredTags", DEFAULT_REQUIRED_TAGS))
+    if missing:
+        report_violation(
+            f"Instance '{args.name}' lacks the tag(s) {', '.join(missing)}. Add them to the instance's tags "
+            f"(tencentcloud.instance.Instance(tags={{{', '.join(repr(key) + ': ...' for key in missing)}}})) so that "
+            "its cost and owner can be traced.",
+            None,
+        )
+
+
+POLICIES: Final[list[Policy]] = [
+    ResourceValidationPolicy(
+        name="image-name-convention",
+        description="A CVM image's name starts with its stack's prefix and uses only the allowed characters.",
+        validate=validate_image_name,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "prefix": {"type": "string", "description": "the prefix of every image name; default '<stack>-'"},
+                "allowedPattern": {
+                    "type": "string",
+                    "default": DEFAULT_ALLOWED_PATTERN,
+                    "description": "a regular expression (Python syntax) that every image name must match",
+                },
+            }
+        ),
+    ),
+    ResourceValidationPolicy(
+        name="image-description-required",
+        description="A CVM image has a non-empty description.",
+        validate=validate_image_description,
+        # A description can be added at any time without replacing the image: warn, never block a rebuild.
+        enforcement_level=EnforcementLevel.ADVISORY,
+    ),
+    ResourceValidationPolicy(
+        name="builder-instance-tagged",
+        description="A CVM instance (an image builder) carries the required tag keys.",
+        validate=validate_builder_tags,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "requiredTags": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_REQUIRED_TAGS),
+                    "description": "the tag keys every instance must have",
+                },
+            }
+        ),
+    ),
+]
