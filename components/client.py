@@ -37,10 +37,7 @@ class CvmApi:
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         """A request that is safe to repeat, retried on transient errors until the deadline."""
-        for attempt in retrying(deadline):
-            with attempt:
-                return self.call_once(action, params)
-        raise AssertionError("unreachable: tenacity reraises the last error")
+        return retrying(deadline)(self.call_once, action, params)
 
     def describe_images(self, image_ids: list[str], deadline: Deadline) -> dict[str, Image]:
         """The images that still exist among image_ids, by id (up to 100 ids per request)."""

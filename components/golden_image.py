@@ -4,7 +4,7 @@ import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
 from .resource import CvmImage, CvmImageArgs
-from .stack_config import BuilderArgs, GoldenImageArgs
+from .stack_config import GoldenImageArgs
 
 
 class GoldenImage(pulumi.ComponentResource):
@@ -16,7 +16,7 @@ class GoldenImage(pulumi.ComponentResource):
     def __init__(self, name: str, args: GoldenImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cvm-images:index:GoldenImage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        instance_id: pulumi.Input[str] = args.instance_id or _builder(f"{name}-builder", args.builder, child).id
+        instance_id: pulumi.Input[str] = args.instance_id or _builder(f"{name}-builder", args, child).id
         image = CvmImage(
             f"{name}-image",
             CvmImageArgs(
@@ -39,7 +39,9 @@ class GoldenImage(pulumi.ComponentResource):
         self.register_outputs({"image_id": self.image_id, "instance_id": self.instance_id})
 
 
-def _builder(name: str, builder: BuilderArgs | None, opts: pulumi.ResourceOptions) -> tencentcloud.instance.Instance:
+def _builder(name: str, args: GoldenImageArgs, opts: pulumi.ResourceOptions) -> tencentcloud.instance.Instance:
+    """The builder instance, tagged like its image so that its cost and owner are as clear."""
+    builder = args.builder
     assert builder is not None  # GoldenImageArgs holds instance_id xor builder
     return tencentcloud.instance.Instance(
         name,
@@ -53,5 +55,6 @@ def _builder(name: str, builder: BuilderArgs | None, opts: pulumi.ResourceOption
         system_disk_type=builder.system_disk_type,
         system_disk_size=builder.system_disk_size,
         user_data=builder.user_data,
+        tags=args.tags,
         opts=opts,
     )

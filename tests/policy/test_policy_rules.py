@@ -241,10 +241,6 @@ def test_a_stack_run_with_another_stacks_image_names_is_caught():
     assert "'dev-web-base-2026-11' does not start with the prefix 'prod-'" in violations[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GoldenImage gives its builder instance no tags (components/golden_image.py); remove this mark once it does",
-)
 @pytest.mark.parametrize("stack", CLOUD_STACKS)
 def test_the_committed_stacks_tag_their_builders(stack):
     assert violations_of_stack(stack, "builder-instance-tagged") == []

@@ -40,6 +40,7 @@ def test_stack_registers_one_component_and_image_per_entry(stack):
             builder = builders[f"{entry['name']}-builder"].inputs
             assert builder["imageId"] == entry["builder"]["imageId"]
             assert builder["instanceType"] == entry["builder"]["instanceType"]
+            assert builder.get("tags") == entry.get("tags")  # builders are tagged like their images
             assert image["instance_id"] == f"{entry['name']}-builder-id"  # the builder's id flows into the image
 
 
