@@ -34,11 +34,6 @@ class ApiSettings(BaseModel):
     scheme: str = "https"
     endpoint: str | None = None  # host[:port]; None means the SDK's public default
 
-    @property
-    def identity(self) -> tuple[str, str, str, str | None]:
-        """What distinguishes one API target from another (no secret material)."""
-        return (self.secret_id.get_secret_value(), self.region, self.scheme, self.endpoint)
-
 
 def resolve_settings(config: Mapping[str, str], env: Mapping[str, str] = os.environ) -> ApiSettings:
     """Build settings from the stack config the engine sent to `configure`, falling back to the environment."""

@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: one CVM emulator per session, reset before each test that asks."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,11 @@ from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from emulator import EmulatorConfig, EmulatorServer
 from emulator.control import EmulatorControl
+
+
+# Safety net: a test (or provider process it starts) that forgets to name the emulator falls back to a dead local
+# port through the environment, never to Tencent Cloud's public endpoint.
+os.environ.setdefault("TENCENTCLOUD_CVM_ENDPOINT", "http://127.0.0.1:9")
 
 
 @dataclass(frozen=True)
