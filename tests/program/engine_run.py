@@ -2,8 +2,9 @@
 deployed through the engine double (tests/engine) to the real provider server, and so to the emulator.
 
 Like the engine, each registration is planned and applied as it arrives (Check, Diff, then create, update, same or
-replace), and resources the program no longer declares are deleted after the program ends. One difference: the old
-image of a create-before-delete replacement is deleted when its replacement is done, not at the end of the run.
+replace), and resources the program no longer declares are deleted after the program ends. Two differences:
+registrations are deployed one at a time, and the old image of a create-before-delete replacement is deleted when
+its replacement is done, not at the end of the run.
 """
 
 from __future__ import annotations
@@ -69,16 +70,17 @@ class EngineMocks(pulumi.runtime.Mocks):
             del self._stack.resources[urn]
 
     def _deploy(self, goal: Goal) -> ResourceState:
-        """Plan and apply one registration, with the engine seeing only this resource's old state."""
+        """Plan and apply one registration, with the engine seeing only this resource's old state.
+
+        One at a time: the engine pickles the provider with `serialize_provider`, which is not thread-safe.
+        """
         engine = self._engine({})
         urn = engine.urn(goal)
         with self._lock:
             if urn in self._stack.resources:
                 engine.state[urn] = self._stack.resources[urn]
-        steps = engine.up([goal])
-        with self._lock:
+            self.steps += engine.up([goal])
             self.registered.add(urn)
-            self.steps += steps
             self._stack.resources[urn] = engine.state[urn]
         return engine.state[urn]
 

@@ -34,12 +34,8 @@ def stack(config: dict[str, str], emulator: Any) -> StackState:
 
 
 def edited(config: dict[str, str], name: str, **changes: Any) -> dict[str, str]:
-    """The config with the entry `name` of `cvm-images:images` changed (a None value removes the key)."""
-    entries = json.loads(config["cvm-images:images"])
-    for entry in entries:
-        if entry["name"] == name:
-            entry.update(changes)
-    entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
+    """The config with the entry `name` of `cvm-images:images` changed."""
+    entries = [{**entry, **changes} if entry["name"] == name else entry for entry in json.loads(config["cvm-images:images"])]
     return {**config, "cvm-images:images": json.dumps(entries)}
 
 
