@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 IMAGE_NAME_MAX = 60
@@ -143,12 +144,15 @@ class Failure(BaseModel):
 
 
 def contains_unknown(value: Any) -> bool:
-    """True when a preview value (or anything nested in it) is not known yet."""
+    """True when a preview value (or anything nested in it) is not known yet.
+
+    The provider server hands unknowns over as `Unknown` objects; tests and older paths use the UNKNOWN string.
+    """
     if isinstance(value, dict):
         return any(contains_unknown(v) for v in value.values())
     if isinstance(value, list):
         return any(contains_unknown(v) for v in value)
-    return value == UNKNOWN
+    return isinstance(value, Unknown) or value == UNKNOWN
 
 
 def validate_inputs(props: dict[str, Any]) -> tuple[dict[str, Any], list[Failure]]:

@@ -44,7 +44,7 @@ def test_running_instance_is_shut_down_imaged_and_started(
     emulator: Any, create_image: Callable, image_of: Callable, instance_of: Callable, wait_until: Callable
 ) -> None:
     emulator.control.set_config(instance_transition_seconds=0.2, image_build_seconds=0.4)
-    image_id = create_image(RUNNING, "api-v1")
+    create_image(RUNNING, "api-v1")
     seen: list[tuple[str, str]] = []
 
     def settled() -> bool:

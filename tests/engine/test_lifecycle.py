@@ -128,13 +128,6 @@ def test_new_instance_and_name_creates_the_new_image_first(engine: Engine, emula
     assert engine.pending_deletes == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DeploymentError,
-    reason="provider bug: the provider server hands check/diff unknowns as pulumi.output.Unknown objects, but "
-    "components.models.contains_unknown only recognises the rpc.UNKNOWN string, so Check fails with "
-    "'instance_id must be a string'",
-)
 def test_preview_with_an_unknown_instance_plans_a_replacement(
     engine: Engine, host: ProviderHost, emulator: Any, deployed: str
 ) -> None:

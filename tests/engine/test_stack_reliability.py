@@ -20,6 +20,7 @@ from tests.engine.host import ProviderHost
 SECRET_KEY = "sk-Never-Show-This-7f3a9c"
 SECURITY_TOKEN = "tok-Never-Show-This-2b8e"
 FAULT_MIX = [
+    {"action": "CreateImage", "kind": "lose_response", "count": 2},  # lost answers always happen, not only by chance
     {"action": "*", "kind": "throttle", "probability": 0.3},
     {"action": "*", "kind": "http_500", "probability": 0.1},
     {"action": "*", "kind": "lose_response", "probability": 0.1},

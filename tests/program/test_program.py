@@ -1,7 +1,6 @@
 """`__main__.py` under Pulumi's mocks, for every stack file in stacks/."""
 
 import json
-from pathlib import Path
 
 import pulumi
 import pytest
