@@ -16,6 +16,7 @@ from .retry import Deadline
 Settled = Callable[[Image | None], bool]
 
 POLL_REQUEST_DEADLINE_SECONDS = 120.0
+BATCH_WINDOW = 0.1
 PROGRESS_EVERY_SECONDS = 30.0
 
 
@@ -90,15 +91,21 @@ class ImagePoller:
             self._poll(batch)
 
     def _next_batch(self) -> list[_Waiter]:
-        """Sleep until some waiter is due, then hand back every waiter: polling them all costs no extra call."""
+        """Sleep until some waiter is due, then hand back every waiter: polling them all costs no extra call.
+
+        Waiters due within BATCH_WINDOW of the first are waited for too, so images started a few milliseconds
+        apart (one `pulumi up` creating many) are seen in the same poll rather than one interval later.
+        """
         with self._wake:
             while True:
                 pending = [w for w in self._waiters if not w.done.is_set()]
                 if pending:
-                    due = min(w.next_due for w in pending) - time.monotonic()
-                    if due <= 0:
+                    first = min(w.next_due for w in pending)
+                    gather_until = max(w.next_due for w in pending if w.next_due <= first + BATCH_WINDOW)
+                    delay = gather_until - time.monotonic()
+                    if delay <= 0:
                         return pending
-                self._wake.wait(due if pending else None)
+                self._wake.wait(delay if pending else None)
 
     def _poll(self, batch: list[_Waiter]) -> None:
         ids = sorted({w.image_id for w in batch})
@@ -119,7 +126,9 @@ class ImagePoller:
         if waiter.settled(image):
             waiter.done.set()
             return
-        waiter.next_due = now + self._schedule.interval(now - waiter.started)
+        if waiter.next_due <= now:  # polled on its own schedule, not just alongside others: advance it
+            # Anchored to the waiter's own timeline, so waiters keep the small offsets the window gathers.
+            waiter.next_due = max(now, waiter.next_due + self._schedule.interval(waiter.next_due - waiter.started))
 
 
 def _report_progress(waiter: _Waiter, now: float) -> None:

@@ -1,5 +1,6 @@
 """CvmImage: a CVM custom image made from an instance's disks with CreateImage."""
 
+import pickle
 from dataclasses import dataclass, fields
 
 import pulumi
@@ -26,6 +27,11 @@ class CvmImageArgs:
     adopt_image: pulumi.Input[str] | None = None
 
 
+# pulumi.dynamic's serialize_provider patches these pickle._Pickler methods on every call and never restores them:
+# each patch wraps the last, so a program declaring about a thousand dynamic resources dies of RecursionError.
+_PICKLER_METHODS = {name: getattr(pickle._Pickler, name) for name in ("_batch_setitems", "save_dict")}
+
+
 class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
     """A custom image; its id is the image id (img-...)."""
 
@@ -48,4 +54,8 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
         # Not dataclasses.asdict: it deep-copies values, and Outputs must be passed as they are.
         inputs = {f.name: getattr(args, f.name) for f in fields(args) if getattr(args, f.name) is not None}
         props = {**inputs, **{key: None for key in OUTPUT_KEYS}}
-        super().__init__(CvmImageProvider(), resource_name, props, opts)
+        try:
+            super().__init__(CvmImageProvider(), resource_name, props, opts)
+        finally:
+            for name, method in _PICKLER_METHODS.items():
+                setattr(pickle._Pickler, name, method)

@@ -76,3 +76,11 @@ def test_bad_stack_config_stops_with_a_message_naming_the_entry(images, message)
     with pytest.raises(pulumi.RunError) as raised:
         run_stack("broken", config)
     assert message in str(raised.value)
+
+
+def test_a_program_may_declare_thousands_of_images():
+    """pulumi.dynamic leaks a pickler patch per resource (RecursionError near 985); CvmImage undoes it."""
+    specs = [{"name": f"img{n}", "imageName": f"local-img-{n}", "instanceId": "ins-emu00001"} for n in range(1100)]
+    registered, exported = run_stack("big", {"cvm-images:images": json.dumps(specs)})
+    assert len([r for r in registered if r.type == IMAGE_TYPE]) == 1100
+    assert len(exported) == 1100
