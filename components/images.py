@@ -104,10 +104,15 @@ class ImageService:
         try:
             response = self._api.call_once("CreateImage", create_params(inputs))
         except Exception as exc:
-            if code_in(error_code(exc), ("InvalidImageName.Duplicate", "MutexOperation.TaskRunning")):
-                if own := self._own_image(inputs, ref, deadline):
-                    return own["ImageId"], None
-            raise
+            code = error_code(exc)
+            if not code_in(code, ("InvalidImageName.Duplicate", "MutexOperation.TaskRunning")):
+                raise
+            if own := self._own_image(inputs, ref, deadline):
+                return own["ImageId"], None
+            if not code_in(code, ("InvalidImageName.Duplicate",)):
+                raise
+            # The name was taken by an image of ours that had failed, and _own_image has just cleared it away.
+            response = self._api.call_once("CreateImage", create_params(inputs))
         if response.get("ImageId"):
             return response["ImageId"], response.get("RequestId")
         # The seed's CreateImage answers with a RequestId only: find the image by its exact name.

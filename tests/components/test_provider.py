@@ -290,3 +290,18 @@ def test_progress_is_reported_on_state_changes_only(provider, checked, emulator,
     lines = [line for line in capfd.readouterr().err.splitlines() if "web-base" in line]
     assert [line.split(": ")[1].split(" after")[0] for line in lines] == ["CREATING", "NORMAL"]  # several polls, two reports
     assert all(f"image 'web-base' ({result.id}) in ap-guangzhou" in line for line in lines)
+
+
+def test_an_own_image_that_failed_since_the_last_up_is_replaced(provider, checked, emulator, cvm_client):
+    """An earlier `up` timed out on an image that then failed: the next create clears it and makes a new one."""
+    emulator.control.patch_instance(STOPPED, image_build_fails=True)
+    tags = [{"ResourceType": "image", "Tags": [{"Key": MARKER_TAG_KEY, "Value": STOPPED}]}]
+    failed = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "web-base", "TagSpecification": tags})
+    time.sleep(0.5)
+    emulator.control.patch_instance(STOPPED, image_build_fails=False)
+
+    result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+
+    [image] = private_images(emulator)
+    assert image["ImageId"] == result.id != failed["Response"]["ImageId"]
+    assert image["ImageState"] == "NORMAL"
