@@ -6,6 +6,11 @@ from pulumi.dynamic import Config, ConfigureRequest
 from components import CvmImageProvider
 
 
+def images_in(emulator) -> list[dict]:
+    """The custom images the emulator holds (its control state lists no public image)."""
+    return emulator.control.state()["images"]
+
+
 def configured_provider(emulator, **overrides: str) -> CvmImageProvider:
     config = {
         "tencentcloud:secretId": emulator.secret_id,

@@ -3,14 +3,11 @@
 import pytest
 
 from components.errors import CvmImageError
-from tests.components.conftest import configured_provider
+from tests.components.conftest import configured_provider, images_in
 
 STOPPED = "ins-emu00001"
 KINDS = ["throttle", "internal_error", "http_500", "drop", "lose_response", "delay"]
 
-
-def private_images(emulator):
-    return emulator.control.state()["images"]
 
 
 def inject(emulator, action, kind, count=2):
@@ -27,8 +24,8 @@ def test_create_converges_on_one_image(provider, checked, emulator, action, kind
     inject(emulator, action, kind)
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
     assert fired(emulator)  # the fault really hit the operation
-    assert [image["ImageId"] for image in private_images(emulator)] == [result.id]
-    assert private_images(emulator)[0]["ImageState"] == "NORMAL"
+    assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
+    assert images_in(emulator)[0]["ImageState"] == "NORMAL"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -36,7 +33,7 @@ def test_create_without_image_id_in_the_answer_converges_too(provider, checked, 
     emulator.control.set_config(create_image_returns_image_id=False)
     inject(emulator, "CreateImage", kind)
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
-    assert [image["ImageId"] for image in private_images(emulator)] == [result.id]
+    assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -44,7 +41,7 @@ def test_update_renames_once(provider, checked, emulator, kind):
     created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
     inject(emulator, "ModifyImageAttribute", kind)
     provider.update(created.id, created.outs, checked(instance_id=STOPPED, image_name="web-base-v2"))
-    assert [image["ImageName"] for image in private_images(emulator)] == ["web-base-v2"]
+    assert [image["ImageName"] for image in images_in(emulator)] == ["web-base-v2"]
     assert fired(emulator)  # the fault really hit the operation
 
 
@@ -54,7 +51,7 @@ def test_delete_leaves_nothing(provider, checked, emulator, action, kind):
     created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
     inject(emulator, action, kind)
     provider.delete(created.id, created.outs)
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
     assert fired(emulator)  # the fault really hit the operation
 
 
@@ -84,4 +81,4 @@ def test_a_fault_that_never_stops_fails_at_the_deadline_with_a_clear_message(emu
     assert message.startswith(f"CreateImage for image 'web-base' in ap-guangzhou failed with {code}: ")
     assert fix in message
     emulator.control.clear_faults()
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []

@@ -6,13 +6,10 @@ import pytest
 
 from components.errors import CvmImageError
 from components.images import MARKER_TAG_KEY
-from tests.components.conftest import configured_provider
+from tests.components.conftest import configured_provider, images_in
 
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"
 
-
-def private_images(emulator):
-    return [image for image in emulator.control.state()["images"] if image.get("ImageType", "PRIVATE_IMAGE") == "PRIVATE_IMAGE"]
 
 
 def calls(emulator, action=None):
@@ -27,7 +24,7 @@ def test_create_from_a_stopped_instance(provider, checked, emulator):
     assert outs["image_id"] == result.id and outs["image_state"] == "NORMAL"
     assert outs["image_name"] == "web-base" and outs["image_description"] == "golden"
     assert outs["request_id"] and outs["created_time"] and outs["image_size"] > 0
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert image["ImageId"] == result.id and image["ImageState"] == "NORMAL"
     tags = {tag["Key"]: tag["Value"] for tag in image["Tags"]}
     assert tags == {"team": "infra", MARKER_TAG_KEY: STOPPED}
@@ -45,7 +42,7 @@ def test_create_sends_exactly_what_the_user_set(provider, checked, emulator):
 def test_create_from_a_running_instance_shuts_it_down_and_starts_it_again(provider, checked, emulator):
     provider.create(checked(instance_id=RUNNING, image_name="api-base", reboot=True))
 
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert image["ImageState"] == "NORMAL"
     time.sleep(0.5)  # the emulator starts the instance again after imaging
     instance = next(i for i in emulator.control.state()["instances"] if i["InstanceId"] == RUNNING)
@@ -58,7 +55,7 @@ def test_create_copes_with_the_seed_response_without_image_id(provider, checked,
 
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
 
-    by_name = {image["ImageName"]: image["ImageId"] for image in private_images(emulator)}
+    by_name = {image["ImageName"]: image["ImageId"] for image in images_in(emulator)}
     assert result.id == by_name["web-base"] != by_name["web-base-old"]  # exact match, not the fuzzy filter's first hit
 
 
@@ -70,7 +67,7 @@ def test_failed_build_is_deleted_and_explained(provider, checked, emulator):
 
     message = str(raised.value)
     assert "'api-base'" in message and "CREATEFAILED" in message and "force_poweroff=True" in message
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
 
 
 def test_force_poweroff_gets_past_a_failing_soft_shutdown(provider, checked, emulator):
@@ -101,7 +98,7 @@ def test_seed_errors_name_the_image_region_and_fix(provider, checked, emulator, 
     assert "'web-base'" in message
     for fragment in fragments:
         assert fragment in message
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
 
 
 def test_a_name_taken_by_another_image_is_refused_with_its_id(provider, checked, emulator, cvm_client):
@@ -112,7 +109,7 @@ def test_a_name_taken_by_another_image_is_refused_with_its_id(provider, checked,
 
     message = str(raised.value)
     assert "InvalidImageName.Duplicate" in message and other in message and "another image_name" in message
-    assert [image["ImageId"] for image in private_images(emulator)] == [other]
+    assert [image["ImageId"] for image in images_in(emulator)] == [other]
 
 
 def test_a_running_image_task_is_waited_out_then_reported(emulator, checked, cvm_client):
@@ -167,7 +164,7 @@ def test_update_renames_in_place(provider, checked, emulator):
 
     result = provider.update(created.id, created.outs, checked(instance_id=STOPPED, image_name="web-base-v2", image_description="v2"))
 
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert (image["ImageId"], image["ImageName"], image["ImageDescription"]) == (created.id, "web-base-v2", "v2")
     assert result.outs["image_name"] == "web-base-v2" and result.outs["image_id"] == created.id
 
@@ -197,7 +194,7 @@ def test_delete_waits_until_gone_and_keeps_or_drops_snapshots(provider, checked,
     provider.delete(created.id, created.outs)
 
     state = emulator.control.state()
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
     left = {snapshot["SnapshotId"] for snapshot in state["snapshots"]}
     assert (snapshots <= left) is (not delete_snapshots)
 
@@ -212,7 +209,7 @@ def test_delete_of_an_image_still_building_waits_for_it(provider, emulator, cvm_
     emulator.control.set_config(image_build_seconds=1.5)
     image_id = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "building"})["Response"]["ImageId"]
     provider.delete(image_id, {"image_name": "building", "instance_id": STOPPED})
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
 
 
 def test_timeout_leaves_the_image_and_the_next_create_adopts_it(emulator):
@@ -223,18 +220,18 @@ def test_timeout_leaves_the_image_and_the_next_create_adopts_it(emulator):
     with pytest.raises(CvmImageError) as raised:
         provider.create(inputs)
     assert "still CREATING" in str(raised.value) and "adopts it" in str(raised.value)
-    [left] = private_images(emulator)
+    [left] = images_in(emulator)
 
     adopted = provider.create({**inputs, "wait_timeout_minutes": 1})
     assert adopted.id == left["ImageId"] and adopted.outs["image_state"] == "NORMAL"
-    assert len(private_images(emulator)) == 1
+    assert len(images_in(emulator)) == 1
     assert len(calls(emulator, "CreateImage")) == 2  # the second was refused as a duplicate, then adopted
 
 
 def test_a_lost_create_response_still_yields_exactly_one_image(provider, checked, emulator):
     emulator.control.set_faults([{"action": "CreateImage", "kind": "lose_response", "count": 1}])
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert image["ImageId"] == result.id
 
 
@@ -246,7 +243,7 @@ def test_adopting_by_id_takes_over_and_renames_the_image(provider, checked, emul
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base", image_description="golden", adopt_image=made_by_hand))
 
     assert result.id == made_by_hand and result.outs["image_state"] == "NORMAL" and result.outs["request_id"] is None
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert (image["ImageName"], image["ImageDescription"]) == ("web-base", "golden")
     assert calls(emulator, "CreateImage") == []
 
@@ -257,7 +254,7 @@ def test_adopting_by_exact_name(provider, checked, emulator, cvm_client):
     time.sleep(1.0)
     result = provider.create(checked(instance_id=RUNNING, image_name="web-base", adopt_image="web-base"))
     assert result.id == wanted
-    assert len(private_images(emulator)) == 2
+    assert len(images_in(emulator)) == 2
 
 
 @pytest.mark.parametrize("target", ["img-zzzzzzzz", "no-such-image"])
@@ -265,7 +262,7 @@ def test_adopting_a_missing_image_is_refused(provider, checked, emulator, target
     with pytest.raises(CvmImageError) as raised:
         provider.create(checked(instance_id=STOPPED, image_name="web-base", adopt_image=target))
     assert f"Cannot adopt '{target}'" in str(raised.value) and "no custom image" in str(raised.value)
-    assert private_images(emulator) == []
+    assert images_in(emulator) == []
 
 
 def test_adopting_a_public_image_is_refused(provider, checked, cvm_client):
@@ -302,6 +299,6 @@ def test_an_own_image_that_failed_since_the_last_up_is_replaced(provider, checke
 
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
 
-    [image] = private_images(emulator)
+    [image] = images_in(emulator)
     assert image["ImageId"] == result.id != failed["Response"]["ImageId"]
     assert image["ImageState"] == "NORMAL"
