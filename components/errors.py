@@ -73,10 +73,24 @@ def translate(exc: BaseException, action: str, ref: ImageRef) -> CvmImageError:
     if not isinstance(exc, TencentCloudSDKException):
         return CvmImageError(f"{action} for {ref.describe()} failed unexpectedly: {type(exc).__name__}: {exc}")
     code = exc.get_code() or "UnknownError"
-    fix = _fix_for(code, ref)
-    detail = fix if fix else f"{_api_message(exc)}"
-    request = f" (RequestId {exc.get_request_id()})" if exc.get_request_id() else ""
+    return failure(action, ref, code, _fix_for(code, ref) or _api_message(exc), exc.get_request_id())
+
+
+def failure(action: str, ref: ImageRef, code: str, detail: str, request_id: str | None = None) -> CvmImageError:
+    """The one shape of every API failure message."""
+    request = f" (RequestId {request_id})" if request_id else ""
     return CvmImageError(f"{action} for {ref.describe()} failed with {code}: {detail}.{request}")
+
+
+def name_taken(ref: ImageRef, image_id: str, state: str | None) -> CvmImageError:
+    """The name belongs to an image that this resource did not make: say which, never take it over."""
+    return failure(
+        "CreateImage",
+        ref,
+        "InvalidImageName.Duplicate",
+        f"image {image_id} ({state}) already has this name and was not made from {ref.instance_id} by this resource. "
+        "Choose another image_name, or delete or rename that image",
+    )
 
 
 def _api_message(exc: TencentCloudSDKException) -> str:

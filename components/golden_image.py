@@ -1,10 +1,15 @@
 """GoldenImage: one image together with the instance it is made from (an existing one, or a builder it owns)."""
 
+from dataclasses import fields
+
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
 from .resource import CvmImage, CvmImageArgs
 from .stack_config import GoldenImageArgs
+
+# GoldenImageArgs carries every CvmImage input under the same name; the instance comes from the args or the builder.
+_IMAGE_FIELDS = {field.name for field in fields(CvmImageArgs)} - {"instance_id"}
 
 
 class GoldenImage(pulumi.ComponentResource):
@@ -17,23 +22,8 @@ class GoldenImage(pulumi.ComponentResource):
         super().__init__("cvm-images:index:GoldenImage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         instance_id: pulumi.Input[str] = args.instance_id or _builder(f"{name}-builder", args, child).id
-        image = CvmImage(
-            f"{name}-image",
-            CvmImageArgs(
-                instance_id=instance_id,
-                image_name=args.image_name,
-                image_description=args.description,
-                force_poweroff=args.force_poweroff,
-                sysprep=args.sysprep,
-                reboot=args.reboot,
-                data_disk_ids=args.data_disk_ids,
-                tags=args.tags,
-                delete_bound_snapshots=args.delete_bound_snapshots,
-                wait_timeout_minutes=args.wait_timeout_minutes,
-                adopt_image=args.adopt_image,
-            ),
-            child,
-        )
+        image_args = CvmImageArgs(instance_id=instance_id, **args.model_dump(include=_IMAGE_FIELDS))
+        image = CvmImage(f"{name}-image", image_args, child)
         self.image_id = image.image_id
         self.instance_id = pulumi.Output.from_input(instance_id)
         self.register_outputs({"image_id": self.image_id, "instance_id": self.instance_id})

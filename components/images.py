@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .client import TRUE_FALSE, CvmApi, Image
-from .errors import CvmImageError, ImageRef, translate
+from .errors import CvmImageError, ImageRef, name_taken, translate
 from .models import IMAGE_ID, ImageInputs
 from .poller import ImagePoller, Settled, WaitTimeout
 from .retry import Deadline, code_in, error_code, retrying
@@ -125,11 +125,7 @@ class ImageService:
         """The live image with this exact name if this resource made it; a failed one is cleared away first."""
         for image in self._api.images_named(inputs.image_name, deadline):
             if marker_of(image) != inputs.instance_id:
-                raise CvmImageError(
-                    f"CreateImage for {ref.describe()} failed with InvalidImageName.Duplicate: image {image['ImageId']} "
-                    f"({image.get('ImageState')}) already has this name and was not made from {inputs.instance_id} by this "
-                    "resource. Choose another image_name, or delete or rename that image."
-                )
+                raise name_taken(ref, image["ImageId"], image.get("ImageState"))
             if image.get("ImageState") in FAILED_STATES:
                 self._discard(image["ImageId"], deadline)
                 return None
@@ -167,21 +163,23 @@ class ImageService:
                 )
             wanted = (inputs.image_name, inputs.image_description or "")
             if (image.get("ImageName"), image.get("ImageDescription") or "") != wanted:
-                self.rename(image["ImageId"], *wanted, deadline)
+                self._api.modify_image(image["ImageId"], *wanted, deadline)
                 image = {**image, "ImageName": wanted[0], "ImageDescription": wanted[1]}
         return image
 
     def _adoptable(self, target: str, deadline: Deadline) -> Image | None:
         if IMAGE_ID.match(target):
-            image = self.read(target, deadline)
+            image = self._api.describe_images([target], deadline).get(target)
             return image if image is not None and image.get("ImageType") == "PRIVATE_IMAGE" else None
         return next(iter(self._api.images_named(target, deadline)), None)
 
-    def read(self, image_id: str, deadline: Deadline) -> Image | None:
-        return self._api.describe_images([image_id], deadline).get(image_id)
+    def read(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image | None:
+        with translated("DescribeImages", ref):
+            return self._api.describe_images([image_id], deadline).get(image_id)
 
-    def rename(self, image_id: str, name: str, description: str, deadline: Deadline) -> None:
-        self._api.modify_image(image_id, name, description, deadline)
+    def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
+        with translated("ModifyImageAttribute", ref):
+            self._api.modify_image(image_id, name, description, deadline)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""

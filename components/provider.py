@@ -22,7 +22,7 @@ from . import host
 from .client import CvmApi
 from .diff import diff_image
 from .errors import CvmImageError, ImageRef
-from .images import ImageService, live_outputs, translated, user_tags
+from .images import ImageService, live_outputs, user_tags
 from .models import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, ImageInputs, validate_inputs
 from .poller import ImagePoller
 from .retry import Deadline
@@ -84,8 +84,7 @@ class CvmImageProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         service = self._images()
-        with translated("DescribeImages", _ref(props, id_, service.region)):
-            image = service.read(id_, _deadline(props.get("wait_timeout_minutes")))
+        image = service.read(id_, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes")))
         if image is None:
             return ReadResult("", {})  # gone: `pulumi refresh` drops it from the stack
         live = {
@@ -93,7 +92,7 @@ class CvmImageProvider(ResourceProvider):
             "image_description": image.get("ImageDescription") or None,
             "tags": user_tags(image) or None,
         }
-        inputs = {key: value for key, value in {**_user_inputs(props), **live}.items() if key in INPUT_KEYS and value is not None}
+        inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
         outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id")}
         return ReadResult(id_, outputs, inputs)
 
@@ -102,8 +101,8 @@ class CvmImageProvider(ResourceProvider):
         service = self._images()
         renamed = (olds.get("image_name"), olds.get("image_description") or "") != (inputs.image_name, inputs.image_description or "")
         if renamed:
-            with translated("ModifyImageAttribute", _ref(news, id_, service.region)):
-                service.rename(id_, inputs.image_name, inputs.image_description or "", _deadline(inputs.wait_timeout_minutes))
+            ref, deadline = _ref(news, id_, service.region), _deadline(inputs.wait_timeout_minutes)
+            service.rename(id_, inputs.image_name, inputs.image_description or "", ref, deadline)
         kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
         return UpdateResult({**kept, **_dump(inputs)})
 

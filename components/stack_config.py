@@ -34,7 +34,7 @@ class GoldenImageArgs(_CamelModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="the Pulumi resource name")
     image_name: str
-    description: str | None = None
+    image_description: str | None = Field(default=None, alias="description")
     instance_id: str | None = None
     builder: BuilderArgs | None = None
     force_poweroff: bool | None = None

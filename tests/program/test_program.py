@@ -32,6 +32,9 @@ def test_stack_registers_one_component_and_image_per_entry(stack):
     for entry in entries:
         image = images[f"{entry['name']}-image"].inputs
         assert image["image_name"] == entry["imageName"]
+        assert image.get("image_description") == entry.get("description")
+        assert image.get("tags") == entry.get("tags")
+        assert image.get("reboot") == entry.get("reboot")
         assert image["__provider"]  # the pickled provider travels with every image
         if "instanceId" in entry:
             assert image["instance_id"] == entry["instanceId"]
