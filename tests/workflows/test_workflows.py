@@ -1,6 +1,9 @@
 """The GitHub workflows: what runs on a pull request and on main, with which stacks, secrets and permissions."""
 
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -232,3 +235,14 @@ def test_the_permission_check_catches_broader_grants():
     assert permission_problems({"permissions": "write-all", "jobs": {}}, READ_ONLY) != []
     workflow = {"permissions": READ_ONLY, "jobs": {"a": {"permissions": {"contents": "write"}}, "b": {"permissions": "write-all"}}}
     assert len(permission_problems(workflow, READ_ONLY)) == 2
+
+
+def test_actionlint_finds_nothing_wrong():
+    """actionlint (scripts/test installs it) checks expressions, job references, action inputs and shell steps."""
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("actionlint is not installed: scripts/test installs it with `go install`", pytrace=False)
+        pytest.skip("actionlint is not installed (scripts/test installs it)")
+    result = subprocess.run([actionlint, "-no-color"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
