@@ -176,3 +176,10 @@ def project(tmp_path: Path, emulator: Any, cli_env: dict[str, str]) -> Iterator[
     """The project with stack `test` declaring two images of the emulator's seeded instances (none made yet)."""
     images = [image("web", "ins-emu00001"), image("api", "ins-emu00002", forcePoweroff=True)]
     yield make_project(tmp_path, cli_env, stack_config(emulator, images))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real-CLI tests run several `pulumi` commands of a few seconds each: a longer per-test timeout than the suite's."""
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.timeout(900))

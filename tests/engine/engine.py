@@ -19,12 +19,19 @@ Mirrors pulumi/pulumi `pkg/resource/deploy`:
   refreshed inputs and outputs as the olds and the old inputs as news to decide same / update.
 * Previews run Check and Diff only: the Python server's ConfigureResponse leaves `supportsPreview` false,
   so `provider_plugin.go` answers preview Creates and Updates itself.
-* Independent steps run in parallel, as the step executor runs them (its default parallelism is high).
+* Independent steps run in parallel, at most `--parallel` at once (default 4 x GOMAXPROCS, i.e. 4 x the CPU count),
+  and the first failed step cancels the steps not yet started (`step_executor.go`).
+* The default provider `pulumi:providers:pulumi-python::default` is itself a resource whose inputs are the whole stack
+  config, secrets as secrets (`target.go` GetPackageConfig): `provider_inputs` keeps that copy.
+
+What this double still does not do, and tests/cli (the real CLI) covers: a fresh provider process per command,
+`refresh`/`destroy` configured from the stored provider inputs, Cancel on Ctrl-C, the display.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -117,7 +124,7 @@ class Engine:
     host: ProviderHost
     stack: str = "dev"
     project: str = "proj"
-    parallel: int = 64
+    parallel: int = field(default_factory=lambda: 4 * (os.cpu_count() or 1))
     state: dict[str, ResourceState] = field(default_factory=dict)
     pending_deletes: list[_Condemned] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -130,6 +137,11 @@ class Engine:
         replaced = [_Condemned(p.urn, self.state[p.urn], "delete-replaced") for p in plans if _creates_first(p)]
         deletes = replaced + self.pending_deletes + self._orphans(goals)
         return _flatten(plan.steps() for plan in plans) + [Step(c.op, c.urn) for c in deletes]
+
+    @property
+    def provider_inputs(self) -> Properties:
+        """What the state holds as the default provider's inputs after an `up`: the stack config the host was given."""
+        return self.host.configured_with
 
     def up(self, goals: Sequence[Goal]) -> list[Step]:
         desired = self._desired(goals)
@@ -239,13 +251,29 @@ class Engine:
             self.state[urn] = state
 
     def _parallel(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """Run fn over items at once; wait for all; raise every failure together, as the step executor does."""
+        """Run fn over items, `parallel` at a time; after the first failure, items not yet started are skipped and
+        running ones finish; every failure is raised together, as the step executor does."""
+        failed = threading.Event()
+
+        def step(item: T) -> R:
+            if failed.is_set():
+                raise _Cancelled()
+            try:
+                return fn(item)
+            except BaseException:
+                failed.set()
+                raise
+
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-            futures = [pool.submit(fn, item) for item in items]
-        errors = [error for future in futures if (error := future.exception()) is not None]
+            futures = [pool.submit(step, item) for item in items]
+        errors = [error for future in futures if (error := future.exception()) is not None and not isinstance(error, _Cancelled)]
         if errors:
             raise DeploymentError(errors)
         return [future.result() for future in futures]
+
+
+class _Cancelled(Exception):
+    """A step the first failure kept from starting."""
 
 
 def _creates_first(plan: _Plan) -> bool:

@@ -95,6 +95,7 @@ class ProviderHost:
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         self.calls: list[RpcCall] = []
         self.accept_secrets = False
+        self.configured_with: Properties = {}
 
     def __enter__(self) -> ProviderHost:
         return self
@@ -122,6 +123,7 @@ class ProviderHost:
     def configure(self, config: Mapping[str, str], secret_keys: Set[str] = frozenset()) -> None:
         """Send the whole stack config (namespaced keys, string values), secrets marked as secrets."""
         args = {key: rpc.wrap_rpc_secret(value) if key in secret_keys else value for key, value in config.items()}
+        self.configured_with = args
         request = provider_pb2.ConfigureRequest(
             args=_marshal(args, keep_secrets=True),
             acceptSecrets=True,

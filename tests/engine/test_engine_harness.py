@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,24 @@ def test_creates_overlap_up_to_the_server_workers(start_host: StartHost, resourc
         running += {"create-start": 1, "create": -1}[event["op"]]
         peak = max(peak, running)
     assert peak == 4
+
+
+def test_the_first_failure_cancels_the_steps_not_yet_started(engine: Engine, provider: FileProvider) -> None:
+    engine.parallel = 1
+    bad, later = image(provider, "bad", failOnCreate=True), image(provider, "later")
+
+    with pytest.raises(DeploymentError):
+        engine.up([bad, later])
+
+    assert engine.state == {}  # `later` was queued behind the failure, never started
+
+
+def test_the_default_parallelism_is_four_per_cpu(engine: Engine) -> None:
+    assert engine.parallel == 4 * (os.cpu_count() or 1)
+
+
+def test_the_provider_inputs_are_the_stack_config_with_its_secrets(engine: Engine, provider: FileProvider) -> None:
+    engine.up([image(provider)])
+
+    assert engine.provider_inputs["sample:token"] == rpc.wrap_rpc_secret(TOKEN)
+    assert set(engine.provider_inputs) == {"sample:dir", "sample:token"}

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from pulumi.runtime import rpc
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
@@ -102,7 +103,9 @@ def test_ten_images_converge_under_a_fault_mix_and_destroy_leaves_nothing(cloud,
     assert engine.state == {}
 
 
-def test_no_secret_reaches_the_state_outputs_errors_or_logs(cloud, engine):
+def test_no_secret_reaches_the_image_state_outputs_errors_or_logs(cloud, engine):
+    """The provider puts no credential in what it owns. The engine itself keeps the stack config as the default
+    provider's inputs, secrets as secrets (here `provider_inputs`; the real state: tests/cli/test_cli_secrets.py)."""
     goal = Goal("web", {"instance_id": "ins-emu00001", "image_name": "web-base"}, CvmImageProvider())
     engine.up([goal])
     engine.up([Goal("web", {**goal.inputs, "image_name": "web-base-v2"}, goal.provider)])
@@ -110,6 +113,7 @@ def test_no_secret_reaches_the_state_outputs_errors_or_logs(cloud, engine):
         engine.up([goal, Goal("bad", {"instance_id": "ins-zzzzzzzz", "image_name": "bad"}, CvmImageProvider())])
     engine.refresh()
     state_text = json.dumps({urn: (s.id, s.inputs, s.outputs) for urn, s in engine.state.items()}, default=str)
+    assert engine.provider_inputs["tencentcloud:secretKey"] == rpc.wrap_rpc_secret(SECRET_KEY)
     pickled = [base64.b64decode(_plain(s.inputs["__provider"])) for s in engine.state.values()]
     engine.destroy()
 
