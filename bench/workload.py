@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +36,8 @@ REGION = "ap-guangzhou"
 ZONE = "ap-guangzhou-3"
 SECRET_KEY = "tencentcloud:secretKey"
 INSTANCE_WAIT_SECONDS = 30.0
-ENGINE_PARALLELISM = Engine.parallel  # the engine double's step parallelism
+# the engine double's default step parallelism (a dataclass field with a default_factory: not a class attribute)
+ENGINE_PARALLELISM: int = next(f for f in fields(Engine) if f.name == "parallel").default_factory()
 _DEFAULTS = EmulatorConfig()
 
 Request = dict[str, Any]

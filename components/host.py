@@ -2,19 +2,32 @@
 
 The host cannot be configured, so the provider adjusts it from inside when its module is first loaded there:
 - errors meant for the user (CvmImageError) reach the engine as their message, not as a Python traceback;
-- the 4-worker cap on concurrent operations is lifted, so every image the engine creates at once bakes at once.
+- the 4-worker cap on concurrent operations is lifted, and requests already queued behind it start at once;
+- the engine's Cancel (the first Ctrl-C) throws the process's Cancellation instead of doing nothing.
+It also tells the rest of the provider what the host knows: the engine's address and the URN each request is about.
 Anywhere else (tests, `pulumi.runtime` mocks) and on a host whose internals differ, nothing is changed.
 """
 
 import gc
 import sys
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from types import ModuleType, SimpleNamespace
+from types import FrameType, ModuleType, SimpleNamespace
+from typing import Any
 
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2
+
+from .cancel import CANCELLATION
 from .errors import CvmImageError
 
 MAX_CONCURRENT_OPERATIONS = 256
+SERVICE = "pulumirpc.ResourceProvider"
+RESOURCE_REQUESTS = (
+    provider_pb2.CreateRequest, provider_pb2.ReadRequest, provider_pb2.UpdateRequest, provider_pb2.DeleteRequest,
+)
 
 
 def adapt() -> None:
@@ -22,7 +35,32 @@ def adapt() -> None:
     if server_module is None:
         return
     server_module.traceback = SimpleNamespace(format_exc=_format_for_user)
-    _lift_worker_cap()
+    for state in _grpc_server_states():
+        _lift_worker_cap(state)
+        _handle_cancel(state)
+
+
+def engine_address() -> str | None:
+    """The engine's gRPC address, which the CLI passes the host as its one argument; None anywhere else."""
+    if _dynamic_host() is None or len(sys.argv) < 2:
+        return None
+    return sys.argv[1]
+
+
+def serving_urn() -> str | None:
+    """The URN of the resource whose Create, Read, Update or Delete the calling thread serves; None outside one.
+
+    Read from the servicer method's `request` argument up the call stack rather than recorded by wrapping the
+    host's handlers: requests the host dispatched before this module was loaded (every Delete of a cold
+    `pulumi destroy`) already hold the unwrapped handler.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        request = frame.f_locals.get("request")
+        if isinstance(request, RESOURCE_REQUESTS):
+            return request.urn or None
+        frame = frame.f_back
+    return None
 
 
 def _dynamic_host() -> ModuleType | None:
@@ -40,10 +78,48 @@ def _format_for_user() -> str:
     return traceback.format_exc()
 
 
-def _lift_worker_cap() -> None:
-    """Raise the gRPC server's ThreadPoolExecutor limit; threads are still only started as requests arrive."""
+def _grpc_server_states() -> Iterator[Any]:
     for obj in gc.get_objects():
         if type(obj).__module__ == "grpc._server" and type(obj).__name__ == "_Server":
-            pool = getattr(getattr(obj, "_state", None), "thread_pool", None)
-            if isinstance(pool, ThreadPoolExecutor) and getattr(pool, "_max_workers", 0) < MAX_CONCURRENT_OPERATIONS:
-                pool._max_workers = MAX_CONCURRENT_OPERATIONS
+            state = getattr(obj, "_state", None)
+            if state is not None:
+                yield state
+
+
+def _lift_worker_cap(state: Any) -> None:
+    """Raise the gRPC server's ThreadPoolExecutor limit and start a thread for each request already queued.
+
+    ThreadPoolExecutor only starts a thread when work is submitted, so without the second step the requests that
+    queued up behind the cap (while this module was being loaded) would still wait for one of the first 4 threads.
+    """
+    pool = getattr(state, "thread_pool", None)
+    if not isinstance(pool, ThreadPoolExecutor) or getattr(pool, "_max_workers", 0) >= MAX_CONCURRENT_OPERATIONS:
+        return
+    pool._max_workers = MAX_CONCURRENT_OPERATIONS
+    start_thread = getattr(pool, "_adjust_thread_count", None)
+    queue = getattr(pool, "_work_queue", None)
+    lock = getattr(pool, "_shutdown_lock", None)
+    if start_thread is None or queue is None or lock is None:
+        return
+    with lock:  # as ThreadPoolExecutor.submit holds it around the same call
+        if not getattr(pool, "_shutdown", True):
+            for _ in range(queue.qsize()):
+                start_thread()
+
+
+def _handle_cancel(state: Any) -> None:
+    """Answer the engine's Cancel ahead of the stock servicer's, whose Cancel does nothing."""
+    handlers = getattr(state, "generic_handlers", None)
+    lock = getattr(state, "lock", None)
+    if not isinstance(handlers, list) or lock is None:
+        return
+    cancel = grpc.unary_unary_rpc_method_handler(
+        _cancel, request_deserializer=empty_pb2.Empty.FromString, response_serializer=empty_pb2.Empty.SerializeToString
+    )
+    with lock:
+        handlers.insert(0, grpc.method_handlers_generic_handler(SERVICE, {"Cancel": cancel}))
+
+
+def _cancel(_request: empty_pb2.Empty, _context: grpc.ServicerContext) -> empty_pb2.Empty:
+    CANCELLATION.cancel()
+    return empty_pb2.Empty()

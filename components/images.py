@@ -4,10 +4,11 @@ from contextlib import contextmanager
 from collections.abc import Iterator
 from typing import Any
 
+from .cancel import Cancelled
 from .client import TRUE_FALSE, CvmApi, Image
 from .errors import CvmImageError, ImageRef, name_taken, translate
 from .models import IMAGE_ID, ImageInputs
-from .poller import ImagePoller, Settled, WaitTimeout
+from .poller import ImagePoller, Settled, WaitCancelled, WaitStopped
 from .retry import Deadline, code_in, error_code, retrying
 
 # CreateImage tags every image with the instance it came from, so a retry or a later `pulumi up` can prove an
@@ -17,12 +18,21 @@ MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
 FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
 
+# What the next run does about an image an operation had to leave (at its deadline or on a cancel).
+ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
+DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`) deletes it."
+
 
 @contextmanager
-def translated(action: str, ref: ImageRef) -> Iterator[None]:
-    """Every failure leaves the provider as a CvmImageError that names the image and the fix."""
+def translated(action: str, ref: ImageRef, if_cancelled: str) -> Iterator[None]:
+    """Every failure leaves the provider as a CvmImageError that names the image and the fix.
+
+    `if_cancelled` says what the next run does when the engine cancels the operation here.
+    """
     try:
         yield
+    except Cancelled:
+        raise CvmImageError(f"Cancelled during {action} for {ref.describe()}. {if_cancelled}") from None
     except Exception as exc:  # noqa: BLE001 - the translator decides what each failure means
         raise translate(exc, action, ref) from None
 
@@ -75,11 +85,11 @@ class ImageService:
     def create(self, inputs: ImageInputs, deadline: Deadline) -> tuple[Image, str | None]:
         """Converge on exactly one NORMAL image for these inputs; returns it and CreateImage's RequestId."""
         ref = image_ref(inputs, self.region)
-        with translated("CreateImage", ref):
+        with translated("CreateImage", ref, "The next `pulumi up` creates the image, or adopts it if this attempt made it."):
             image_id, request_id = self._start(inputs, ref, deadline)
         ref = image_ref(inputs, self.region, image_id)
-        with translated("Waiting for", ref):
-            image = self._wait_settled(image_id, ref, deadline)
+        with translated("CreateImage", ref, ADOPTED_NEXT):
+            image = self._wait_settled(image_id, ref, deadline, ADOPTED_NEXT)
             if image is None:
                 raise CvmImageError(f"{ref.describe()} disappeared while it was being created. Run `pulumi up` again.")
             if image.get("ImageState") in FAILED_STATES:
@@ -132,24 +142,27 @@ class ImageService:
             return image
         return None
 
-    def _wait_settled(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image | None:
-        return self._wait(
-            image_id, ref, _not_busy, deadline,
-            "It was left in place: the next `pulumi up` adopts it and waits again. Raise wait_timeout_minutes if builds take longer.",
-        )
+    def _wait_settled(self, image_id: str, ref: ImageRef, deadline: Deadline, then: str) -> Image | None:
+        return self._wait(image_id, ref, _not_busy, deadline, then)
 
     def _wait(self, image_id: str, ref: ImageRef, settled: Settled, deadline: Deadline, then: str) -> Image | None:
+        """The settled image; else an error saying in which state the image was left and what the next run does."""
         try:
-            return self._poller.wait(image_id, ref.describe(), settled, deadline)
-        except WaitTimeout as timeout:
-            state = timeout.last.get("ImageState") if timeout.last else "not visible"
-            raise CvmImageError(f"{ref.describe()} is still {state} when wait_timeout_minutes ran out. {then}") from None
+            return self._poller.wait(image_id, settled, deadline)
+        except WaitStopped as stopped:
+            state = stopped.last.get("ImageState") if stopped.last else "not visible"
+            if isinstance(stopped, WaitCancelled):
+                raise CvmImageError(f"Cancelled while waiting for {ref.describe()}: it was left {state}. {then}") from None
+            raise CvmImageError(
+                f"{ref.describe()} is still {state} when wait_timeout_minutes ran out: it was left in place. {then} "
+                "Raise wait_timeout_minutes if this takes longer."
+            ) from None
 
     def adopt(self, inputs: ImageInputs, deadline: Deadline) -> Image:
         """Take over an existing NORMAL private image (by id or exact name), giving it the declared name and description."""
         target = inputs.adopt_image or ""
         ref = image_ref(inputs, self.region)
-        with translated("Adopting", ref):
+        with translated("Adopting", ref, "The next `pulumi up` adopts it."):
             image = self._adoptable(target, deadline)
             if image is None:
                 raise CvmImageError(
@@ -174,16 +187,16 @@ class ImageService:
         return next(iter(self._api.images_named(target, deadline)), None)
 
     def read(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image | None:
-        with translated("DescribeImages", ref):
+        with translated("DescribeImages", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
             return self._api.describe_images([image_id], deadline).get(image_id)
 
     def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
-        with translated("ModifyImageAttribute", ref):
+        with translated("ModifyImageAttribute", ref, "The next `pulumi up` renames it."):
             self._api.modify_image(image_id, name, description, deadline)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""
-        with translated("DeleteImages", ref):
+        with translated("DeleteImages", ref, DELETED_NEXT):
             try:
                 self._api.delete_image(image_id, delete_snapshots, deadline)
             except Exception as exc:
@@ -193,10 +206,10 @@ class ImageService:
                 if not code_in(code, ("InvalidImageId.IncorrectState",)):
                     raise
                 # Still building: let it settle, then delete it.
-                if self._wait_settled(image_id, ref, deadline) is None:
+                if self._wait_settled(image_id, ref, deadline, DELETED_NEXT) is None:
                     return
                 self._api.delete_image(image_id, delete_snapshots, deadline)
-            self._wait(image_id, ref, _gone, deadline, "Run `pulumi destroy` (or `pulumi up`) again to finish deleting it.")
+            self._wait(image_id, ref, _gone, deadline, DELETED_NEXT)
 
     def _discard(self, image_id: str, deadline: Deadline) -> None:
         try:

@@ -4,13 +4,15 @@ All dynamic resources of a Pulumi program share one provider process, so sixteen
 DescribeImages call per poll instead of sixteen.
 """
 
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .cancel import CANCELLATION, Cancellation, Cancelled
 from .client import CvmApi, Image
+from .host import serving_urn
+from .progress import ProgressLog
 from .retry import Deadline
 
 Settled = Callable[[Image | None], bool]
@@ -32,17 +34,27 @@ class PollSchedule:
         return min(self.cap, max(self.floor, elapsed * self.growth))
 
 
-class WaitTimeout(Exception):
+class WaitStopped(Exception):
+    """The wait ended before the image settled; `last` is the image as last seen (None: not seen)."""
+
     def __init__(self, image_id: str, last: Image | None) -> None:
         super().__init__(image_id)
         self.image_id = image_id
         self.last = last
 
 
+class WaitTimeout(WaitStopped):
+    """The operation's deadline came first."""
+
+
+class WaitCancelled(WaitStopped):
+    """The engine cancelled the update."""
+
+
 @dataclass(eq=False)
 class _Waiter:
     image_id: str
-    label: str
+    urn: str | None
     settled: Settled
     started: float
     next_due: float
@@ -56,24 +68,40 @@ class _Waiter:
 class ImagePoller:
     """Blocks callers until their image settles; one background thread does all the DescribeImages calls."""
 
-    def __init__(self, api: CvmApi, schedule: PollSchedule = PollSchedule()) -> None:
+    def __init__(
+        self,
+        api: CvmApi,
+        schedule: PollSchedule = PollSchedule(),
+        progress: ProgressLog = ProgressLog(None),
+        cancellation: Cancellation = CANCELLATION,
+    ) -> None:
         self._api = api
         self._schedule = schedule
+        self._progress = progress
+        self._cancellation = cancellation
         self._waiters: set[_Waiter] = set()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def wait(self, image_id: str, label: str, settled: Settled, deadline: Deadline) -> Image | None:
-        """The image once `settled(image)` holds (None when it no longer exists); WaitTimeout at the deadline."""
+    def wait(self, image_id: str, settled: Settled, deadline: Deadline) -> Image | None:
+        """The image once `settled(image)` holds (None when it no longer exists).
+
+        WaitTimeout at the deadline, WaitCancelled as soon as the engine cancels. Progress is reported against the
+        resource whose request the calling thread serves.
+        """
         now = time.monotonic()
-        waiter = _Waiter(image_id, label, settled, started=now, next_due=now + self._schedule.interval(0), last_report=now)
+        waiter = _Waiter(image_id, serving_urn(), settled, started=now, next_due=now + self._schedule.interval(0), last_report=now)
         with self._wake:
             self._waiters.add(waiter)
             self._ensure_thread()
             self._wake.notify()
-        finished = waiter.done.wait(deadline.remaining())
-        with self._wake:
-            self._waiters.discard(waiter)
+        try:
+            finished = self._cancellation.wait(waiter.done, deadline.remaining())
+        except Cancelled:
+            raise WaitCancelled(image_id, waiter.last) from None
+        finally:
+            with self._wake:
+                self._waiters.discard(waiter)
         if waiter.error is not None:
             raise waiter.error
         if not finished:
@@ -122,7 +150,7 @@ class ImagePoller:
 
     def _advance(self, waiter: _Waiter, image: Image | None, now: float) -> None:
         waiter.last = image
-        _report_progress(waiter, now)
+        self._report_progress(waiter, now)
         if waiter.settled(image):
             waiter.done.set()
             return
@@ -130,14 +158,13 @@ class ImagePoller:
             # Anchored to the waiter's own timeline, so waiters keep the small offsets the window gathers.
             waiter.next_due = max(now, waiter.next_due + self._schedule.interval(waiter.next_due - waiter.started))
 
+    def _report_progress(self, waiter: _Waiter, now: float) -> None:
+        """A sign of life while an image bakes, on each state change and at most every 30 s otherwise.
 
-def _report_progress(waiter: _Waiter, now: float) -> None:
-    """A sign of life while an image bakes, on each state change and at most every 30 s otherwise.
-
-    The engine shows a dynamic provider's stderr to the user.
-    """
-    state = waiter.last.get("ImageState", "UNKNOWN") if waiter.last else "GONE"
-    if state == waiter.reported_state and now - waiter.last_report < PROGRESS_EVERY_SECONDS:
-        return
-    waiter.reported_state, waiter.last_report = state, now
-    print(f"{waiter.label}: {state} after {now - waiter.started:.0f}s", file=sys.stderr, flush=True)
+        Only the id, state and time: the resource's row already names it, and its inputs may hold secrets.
+        """
+        state = waiter.last.get("ImageState", "UNKNOWN") if waiter.last else "GONE"
+        if state == waiter.reported_state and now - waiter.last_report < PROGRESS_EVERY_SECONDS:
+            return
+        waiter.reported_state, waiter.last_report = state, now
+        self._progress.report(waiter.urn, f"image {waiter.image_id}: {state} after {now - waiter.started:.0f}s")

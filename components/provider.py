@@ -25,6 +25,7 @@ from .errors import CvmImageError, ImageRef
 from .images import ImageService, live_outputs, user_tags
 from .models import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, ImageInputs, validate_inputs
 from .poller import ImagePoller
+from .progress import ProgressLog
 from .retry import Deadline
 from .settings import CONFIG_KEYS, resolve_settings
 
@@ -116,7 +117,7 @@ class CvmImageProvider(ResourceProvider):
         with self._lock:
             if self._service is None:
                 api = CvmApi(resolve_settings(self._config))
-                self._service = ImageService(api, ImagePoller(api))
+                self._service = ImageService(api, ImagePoller(api, progress=ProgressLog(host.engine_address())))
             return self._service
 
 

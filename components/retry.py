@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from tenacity import Retrying, retry_if_exception, stop_before_delay, wait_random_exponential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from .cancel import CANCELLATION, Cancellation
+
 # Error codes (and their sub-codes) that say "try again later", never "fix your input".
 TRANSIENT_CODES = (
     "RequestLimitExceeded",
@@ -48,11 +50,16 @@ class Deadline:
         return max(0.0, self.at - time.monotonic())
 
 
-def retrying(deadline: Deadline, max_wait: float = 20.0) -> Retrying:
-    """Retry transient errors with full jitter until the next attempt would start after the deadline."""
+def retrying(deadline: Deadline, max_wait: float = 20.0, cancellation: Cancellation = CANCELLATION) -> Retrying:
+    """Retry transient errors with full jitter until the next attempt would start after the deadline.
+
+    Once cancelled, no attempt starts and a backoff sleep in progress ends at once, raising Cancelled.
+    """
     return Retrying(
         retry=retry_if_exception(is_transient),
         wait=wait_random_exponential(multiplier=0.25, max=max_wait),
         stop=stop_before_delay(deadline.remaining()),
+        before=lambda _state: cancellation.check(),
+        sleep=cancellation.sleep,
         reraise=True,
     )

@@ -282,11 +282,13 @@ def test_adopting_a_failed_image_is_refused(provider, checked, emulator, cvm_cli
 
 
 def test_progress_is_reported_on_state_changes_only(provider, checked, emulator, capfd):
+    """Outside the provider host there is no engine to log to: the lines go to stderr, without the image's name."""
     emulator.control.set_config(image_build_seconds=2.5)
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
-    lines = [line for line in capfd.readouterr().err.splitlines() if "web-base" in line]
-    assert [line.split(": ")[1].split(" after")[0] for line in lines] == ["CREATING", "NORMAL"]  # several polls, two reports
-    assert all(f"image 'web-base' ({result.id}) in ap-guangzhou" in line for line in lines)
+    err = capfd.readouterr().err
+    lines = [line.removeprefix(f"image {result.id}: ") for line in err.splitlines() if result.id in line]
+    assert [line.split(" after")[0] for line in lines] == ["CREATING", "NORMAL"]  # several polls, two reports
+    assert "web-base" not in err
 
 
 def test_an_own_image_that_failed_since_the_last_up_is_replaced(provider, checked, emulator, cvm_client):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Optional
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
@@ -74,9 +74,12 @@ class ReadResult:
 class ProviderHost:
     """The dynamic provider server in a subprocess, with an engine-like client for it."""
 
-    def __init__(self, env: Optional[Mapping[str, str]] = None, project: str = "proj") -> None:
+    def __init__(
+        self, env: Optional[Mapping[str, str]] = None, project: str = "proj", engine_address: Optional[str] = None
+    ) -> None:
+        """`engine_address` is passed as the CLI passes it (the host's one argument); None: no engine to call back."""
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            [sys.executable, "-u", "-m", "pulumi.dynamic", *([engine_address] if engine_address else [])],
             cwd=PROJECT_ROOT,
             env={**os.environ, "PULUMI_PROJECT": project, **(env or {})},
             stdout=subprocess.PIPE,
@@ -173,6 +176,10 @@ class ProviderHost:
             **_names(urn), id=id_, properties=self._marshal(outputs), old_inputs=self._marshal(inputs)
         )
         self._call("Delete", urn, request)
+
+    def cancel(self) -> None:
+        """What the engine sends every provider on the first Ctrl-C."""
+        self._call("Cancel", "", empty_pb2.Empty())
 
     def _change_fields(
         self, urn: str, id_: str, old_inputs: Properties, old_outputs: Properties, new_inputs: Properties

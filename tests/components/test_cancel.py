@@ -1,0 +1,150 @@
+"""The engine's Cancel (the first Ctrl-C): every wait stops within moments and the operation says what it left.
+
+The poller and the retry policy are tested with a Cancellation of their own; the provider through the stock host,
+which gets the engine's Cancel over gRPC as under the CLI.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from components.cancel import Cancellation, Cancelled
+from components.client import CvmApi
+from components.poller import ImagePoller, WaitCancelled
+from components.retry import Deadline, retrying
+from components.settings import resolve_settings
+from tests.components.host_helpers import STOPPED, cvm_host, eventually, image_inputs, image_urn, warm_up
+from tests.engine.cvm_stack import actions, emulator_config, images
+from tests.engine.host import ProviderError
+
+BUILT = lambda image: image is not None and image["ImageState"] != "CREATING"  # noqa: E731 - seen, and done
+PROMPTLY = 3.0  # seconds from Cancel to the operation's end, on a loaded 2-core machine; the waits cut short are 20 s+
+
+
+def cancel_after(cancellation: Cancellation, seconds: float) -> list[float]:
+    """Throw the switch from another thread after `seconds`; the list gets the moment it was thrown."""
+    thrown: list[float] = []
+
+    def throw() -> None:
+        thrown.append(time.monotonic())
+        cancellation.cancel()
+
+    threading.Timer(seconds, throw).start()
+    return thrown
+
+
+def test_a_backoff_sleep_ends_as_soon_as_the_update_is_cancelled() -> None:
+    cancellation = Cancellation()
+    policy = retrying(Deadline.after(60), cancellation=cancellation)
+    thrown = cancel_after(cancellation, 0.2)
+
+    with pytest.raises(Cancelled):
+        policy.sleep(20)
+
+    assert time.monotonic() - thrown[0] < PROMPTLY
+
+
+def test_no_attempt_starts_once_the_update_is_cancelled() -> None:
+    cancellation = Cancellation()
+    cancellation.cancel()
+    attempts: list[str] = []
+
+    with pytest.raises(Cancelled):
+        retrying(Deadline.after(60), cancellation=cancellation)(attempts.append, "CreateImage")
+
+    assert attempts == []
+
+
+def test_a_poller_wait_ends_as_soon_as_the_update_is_cancelled(emulator, cvm_client) -> None:
+    emulator.control.set_config(image_build_seconds=60)
+    image_id = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "web-base"})["Response"]["ImageId"]
+    cancellation = Cancellation()
+    poller = ImagePoller(CvmApi(resolve_settings(emulator_config(emulator))), cancellation=cancellation)
+    thrown = cancel_after(cancellation, 2.0)  # polled by then, even where a new image is not listed for a second
+
+    with pytest.raises(WaitCancelled) as stopped:
+        poller.wait(image_id, BUILT, Deadline.after(20))
+
+    assert time.monotonic() - thrown[0] < PROMPTLY
+    assert stopped.value.image_id == image_id and stopped.value.last["ImageState"] == "CREATING"
+    with pytest.raises(WaitCancelled):  # a wait that starts afterwards ends at once
+        poller.wait(image_id, BUILT, Deadline.after(20))
+
+
+def run_in_thread(call: Callable[[], object]) -> Callable[[float], tuple[float, BaseException | None]]:
+    """Start `call`; the returned function joins it and gives (seconds it took after join started, error or None)."""
+    outcome: dict[str, BaseException | None] = {"error": None}
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def join(timeout: float) -> tuple[float, BaseException | None]:
+        started = time.monotonic()
+        thread.join(timeout)
+        assert not thread.is_alive(), f"still running {timeout} s after Cancel"
+        return time.monotonic() - started, outcome["error"]
+
+    return join
+
+
+def test_cancel_ends_a_create_waiting_for_its_image_and_says_the_next_up_adopts_it(emulator) -> None:
+    emulator.control.set_config(image_build_seconds=60)
+    with cvm_host(emulator) as host:
+        join = run_in_thread(lambda: host.create(image_urn("web-image"), image_inputs(STOPPED, "web-base")))
+        eventually(lambda: "DescribeImages" in actions(emulator.control))  # CreateImage accepted, waiting
+        host.cancel()
+        seconds, error = join(30)
+
+    [image_id] = images(emulator.control)
+    assert seconds < PROMPTLY
+    assert isinstance(error, ProviderError)
+    assert error.details == (
+        f"Cancelled while waiting for image 'web-base' ({image_id}) in ap-guangzhou: it was left CREATING. "
+        "The next `pulumi up` adopts it and waits again."
+    )
+
+
+def test_cancel_ends_a_create_in_retry_backoff(emulator) -> None:
+    emulator.control.set_faults([{"action": "CreateImage", "kind": "throttle"}])
+    with cvm_host(emulator) as host:
+        join = run_in_thread(lambda: host.create(image_urn("web-image"), image_inputs(STOPPED, "web-base")))
+        eventually(lambda: actions(emulator.control).count("CreateImage") >= 5, timeout=30)  # backoff now ~4 s
+        host.cancel()
+        seconds, error = join(60)
+
+    assert seconds < PROMPTLY
+    assert isinstance(error, ProviderError)
+    assert error.details == (
+        "Cancelled during CreateImage for image 'web-base' in ap-guangzhou. "
+        "The next `pulumi up` creates the image, or adopts it if this attempt made it."
+    )
+
+
+def test_operations_that_start_after_cancel_fail_at_once_without_an_api_call(emulator, cvm_client) -> None:
+    existing = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "old"})["Response"]["ImageId"]
+    with cvm_host(emulator) as host:
+        warm_up(host)
+        host.cancel()
+        emulator.control.clear_requests()
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as create:
+            host.create(image_urn("web-image"), image_inputs(STOPPED, "web-base"))
+        with pytest.raises(ProviderError) as delete:
+            host.delete(image_urn("old-image"), existing, image_inputs(STOPPED, "old"), image_inputs(STOPPED, "old"))
+        seconds = time.monotonic() - started
+
+    assert seconds < PROMPTLY
+    assert actions(emulator.control) == []
+    assert create.value.details.startswith("Cancelled during CreateImage for image 'web-base' in ap-guangzhou.")
+    assert delete.value.details == (
+        f"Cancelled during DeleteImages for image 'old' ({existing}) in ap-guangzhou. "
+        "It stays in the stack: the next `pulumi destroy` (or `pulumi up`) deletes it."
+    )

@@ -1,0 +1,66 @@
+"""Progress while an image bakes goes to the engine's Log, on the row of the image it is about.
+
+Through the stock host started as the CLI starts it (`python -u -m pulumi.dynamic <engine-address>`), with a fake
+engine recording the Log calls.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from pulumi.runtime.proto import engine_pb2
+
+from components.progress import ProgressLog
+from tests.components.host_helpers import RUNNING, STOPPED, cvm_host, eventually, fake_engine, image_inputs, image_urn
+
+WEB, API = image_urn("web-image"), image_urn("api-image")
+
+
+def states_logged(logs: list[engine_pb2.LogRequest], urn: str, image_id: str) -> list[str]:
+    """The states in the lines logged for `urn`, each checked to be about `image_id` alone."""
+    messages = [log.message for log in logs if log.urn == urn]
+    assert all(message.startswith(f"image {image_id}: ") for message in messages), messages
+    return [message.removeprefix(f"image {image_id}: ").split(" after ")[0] for message in messages]
+
+
+def test_each_progress_line_is_logged_ephemerally_against_the_urn_of_its_own_image(emulator) -> None:
+    emulator.control.set_config(image_build_seconds=2.5)
+    with fake_engine() as (engine, address), cvm_host(emulator, address) as host:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # two creates at once, as the engine sends them
+            web = pool.submit(host.create, WEB, image_inputs(STOPPED, "web-base"))
+            api = pool.submit(host.create, API, image_inputs(RUNNING, "api-base", reboot=True))
+            (web_id, _), (api_id, _) = web.result(), api.result()
+        eventually(lambda: {log.urn for log in engine.logs if "NORMAL" in log.message} == {WEB, API})
+        logs, stderr = engine.logs, host.output
+
+    assert states_logged(logs, WEB, web_id)[-1] == "NORMAL" and states_logged(logs, API, api_id)[-1] == "NORMAL"
+    assert states_logged(logs, WEB, web_id)[0] == "CREATING" and states_logged(logs, API, api_id)[0] == "CREATING"
+    assert {log.urn for log in logs} == {WEB, API}
+    assert all(log.ephemeral and log.severity == engine_pb2.INFO for log in logs)
+    assert not any("web-base" in log.message or "api-base" in log.message for log in logs)  # the row names it
+    assert "image img-" not in stderr  # not under the stack as well
+
+
+def test_a_failing_engine_log_neither_fails_the_create_nor_loses_the_line(emulator) -> None:
+    with fake_engine(failing=True) as (engine, address), cvm_host(emulator, address) as host:
+        image_id, outputs = host.create(WEB, image_inputs(STOPPED, "web-base"))
+        eventually(lambda: f"image {image_id}: NORMAL after" in host.output)
+
+    assert outputs["image_state"] == "NORMAL"
+    assert [log.urn for log in engine.logs] != []  # the engine was asked first
+
+
+def test_without_an_engine_or_urn_lines_go_to_stderr(capfd) -> None:
+    with fake_engine() as (engine, address):
+        ProgressLog(address).report(None, "image img-00000001: CREATING after 0s")
+        ProgressLog(None).report(WEB, "image img-00000002: CREATING after 0s")
+
+        assert capfd.readouterr().err.splitlines() == [
+            "image img-00000001: CREATING after 0s",
+            "image img-00000002: CREATING after 0s",
+        ]
+        assert engine.logs == []
+
+
+def test_an_engine_that_cannot_be_reached_gets_the_line_on_stderr(capfd) -> None:
+    ProgressLog("127.0.0.1:9").report(WEB, "image img-00000001: CREATING after 0s")  # the test suite's dead port
+
+    eventually(lambda: "image img-00000001: CREATING after 0s" in capfd.readouterr().err)
