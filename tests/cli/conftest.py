@@ -183,3 +183,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.timeout(900))
+
+
+# -- added for the real-CLI suite by concern (test_cli_lifecycle, _diff, _errors, _secrets, _policy, _parallel) --------
+
+WEB_DESCRIPTION = "Web tier golden image"
+
+
+def declared_images() -> list[dict[str, Any]]:
+    """What the `deployed` fixture declares: `project`'s two images, the web one with a description."""
+    return [image("web", "ins-emu00001", description=WEB_DESCRIPTION), image("api", "ins-emu00002", forcePoweroff=True)]
+
+
+@pytest.fixture
+def deployed(project: CliProject, emulator: Any) -> CliProject:
+    """`project` after `pulumi up` of declared_images() (test-web with a description, test-api); request log cleared."""
+    project.set_images(declared_images())
+    project.up()
+    assert sorted(image["ImageName"] for image in emulator.control.state()["images"]) == ["test-api", "test-web"]
+    emulator.control.clear_requests()
+    return project
+
+
+def make_stopped_instances(cvm_client: Any, count: int, timeout: float = 30.0) -> list[str]:
+    """New STOPPED instances in the emulator: each takes an image task at once, without a shutdown first."""
+    launch = {"Placement": {"Zone": "ap-guangzhou-3"}, "InstanceCount": count, "InstanceName": "cli-builder"}
+    ids = cvm_client.call_json("RunInstances", launch)["Response"]["InstanceIdSet"]
+    for wanted, action in (("RUNNING", None), ("STOPPED", "StopInstances")):
+        if action:
+            cvm_client.call_json(action, {"InstanceIds": ids})
+        deadline = time.monotonic() + timeout
+        while True:
+            found = cvm_client.call_json("DescribeInstances", {"InstanceIds": ids, "Limit": 100})["Response"]["InstanceSet"]
+            if len(found) == len(ids) and all(instance["InstanceState"] == wanted for instance in found):
+                break
+            assert time.monotonic() < deadline, f"instances {ids} did not reach {wanted} within {timeout} s"
+            time.sleep(0.05)
+    return ids
