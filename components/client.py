@@ -6,16 +6,37 @@ from typing import Any
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.tag.v20180813.tag_client import TagClient
 
 from .retry import Deadline, retrying
 from .settings import ApiSettings
 
-DESCRIBE_LIMIT = 100  # DescribeImages' maximum page size and ImageIds count
+DESCRIBE_LIMIT = 100  # DescribeImages' (and DescribeInstances') maximum page size and id count
+TAG_BATCH = 10  # TagResources / UnTagResources take at most 10 tags (keys) a request
 REQUEST_TIMEOUT_SECONDS = 30
 TRUE_FALSE = {True: "true", False: "false"}
 
 Image = dict[str, Any]
+Instance = dict[str, Any]
+
+
+def _credential(settings: ApiSettings) -> Credential:
+    return Credential(
+        settings.secret_id.get_secret_value(),
+        settings.secret_key.get_secret_value(),
+        settings.security_token.get_secret_value() if settings.security_token else None,
+    )
+
+
+def _sent(service: str, client: Any, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One request; an API error remembers which action it answered (`service:Action`), for the translator."""
+    try:
+        return client.call_json(action, params)["Response"]
+    except TencentCloudSDKException as exc:
+        exc.api_action = f"{service}:{action}"  # type: ignore[attr-defined]
+        raise
 
 
 class CvmApi:
@@ -23,17 +44,13 @@ class CvmApi:
 
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
-        credential = Credential(
-            settings.secret_id.get_secret_value(),
-            settings.secret_key.get_secret_value(),
-            settings.security_token.get_secret_value() if settings.security_token else None,
-        )
         http = HttpProfile(protocol=settings.scheme, endpoint=settings.endpoint, reqTimeout=REQUEST_TIMEOUT_SECONDS)
-        self._client = CvmClient(credential, settings.region, ClientProfile(httpProfile=http))
+        self._client = CvmClient(_credential(settings), settings.region, ClientProfile(httpProfile=http))
+        self.tags = TagApi(settings)
 
     def call_once(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One request, no retry: for CreateImage, whose retries must check what the lost attempt did."""
-        return self._client.call_json(action, params)["Response"]
+        return _sent("cvm", self._client, action, params)
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         """A request that is safe to repeat, retried on transient errors until the deadline."""
@@ -47,6 +64,33 @@ class CvmApi:
             response = self.call("DescribeImages", {"ImageIds": chunk, "Limit": DESCRIBE_LIMIT}, deadline)
             found.update({image["ImageId"]: image for image in response.get("ImageSet") or []})
         return found
+
+    def describe_instances(self, instance_ids: list[str], deadline: Deadline) -> dict[str, Instance]:
+        """The instances that exist among instance_ids, by id (up to 100 ids per request)."""
+        found: dict[str, Instance] = {}
+        for start in range(0, len(instance_ids), DESCRIBE_LIMIT):
+            chunk = instance_ids[start : start + DESCRIBE_LIMIT]
+            response = self.call("DescribeInstances", {"InstanceIds": chunk, "Limit": DESCRIBE_LIMIT}, deadline)
+            found.update({instance["InstanceId"]: instance for instance in response.get("InstanceSet") or []})
+        return found
+
+    def stop_instance(self, instance_id: str, hard: bool, deadline: Deadline) -> None:
+        """StopInstances: a soft shutdown (StopType SOFT), or a forced power-off (HARD). Already stopped counts as done
+        (a retry after a lost answer finds its own stop carried out)."""
+        params = {"InstanceIds": [instance_id], "StopType": "HARD" if hard else "SOFT"}
+        self._power("StopInstances", params, ("UnsupportedOperation.InstanceStateStopped",), deadline)
+
+    def start_instance(self, instance_id: str, deadline: Deadline) -> None:
+        """StartInstances; already starting or running counts as done."""
+        done = ("UnsupportedOperation.InstanceStateStarting", "UnsupportedOperation.InstanceStateRunning")
+        self._power("StartInstances", {"InstanceIds": [instance_id]}, done, deadline)
+
+    def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline) -> None:
+        try:
+            self.call(action, params, deadline)
+        except TencentCloudSDKException as exc:
+            if exc.get_code() not in done:
+                raise
 
     def images_named(self, name: str, deadline: Deadline) -> list[Image]:
         """Private images whose name is exactly `name` (the API's name filter is a fuzzy match)."""
@@ -70,3 +114,50 @@ class CvmApi:
 
     def delete_image(self, image_id: str, delete_snapshots: bool, deadline: Deadline) -> None:
         self.call("DeleteImages", {"ImageIds": [image_id], "DeleteBindedSnap": delete_snapshots}, deadline)
+
+
+def tag_endpoint(settings: ApiSettings) -> str | None:
+    """The Tag API beside the CVM endpoint: a custom endpoint (the emulator) serves both, the cloud has tag's own host."""
+    endpoint = settings.endpoint
+    if endpoint is None:
+        return None  # the SDK's default, tag.tencentcloudapi.com
+    host = endpoint.split(":", 1)[0].lower()
+    if host.endswith("tencentcloudapi.com"):
+        return "tag.intl.tencentcloudapi.com" if ".intl." in f".{host}" else "tag.tencentcloudapi.com"
+    return endpoint
+
+
+class TagApi:
+    """Tag API (2018-08-13) actions on CVM images, with the CVM client's credentials. Thread-safe."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.region = settings.region
+        http = HttpProfile(protocol=settings.scheme, endpoint=tag_endpoint(settings), reqTimeout=REQUEST_TIMEOUT_SECONDS)
+        self._client = TagClient(_credential(settings), "", ClientProfile(httpProfile=http))
+
+    def resource(self, image_id: str) -> str:
+        return f"qcs::cvm:{self.region}:uin/:image/{image_id}"
+
+    def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        return retrying(deadline)(_sent, "tag", self._client, action, params)
+
+    def tag_image(self, image_id: str, tags: dict[str, str], deadline: Deadline) -> None:
+        """Bind (or re-value) these tags on the image, ten a request."""
+        items = list(tags.items())
+        for start in range(0, len(items), TAG_BATCH):
+            chunk = [{"TagKey": key, "TagValue": value} for key, value in items[start : start + TAG_BATCH]]
+            response = self.call("TagResources", {"ResourceList": [self.resource(image_id)], "Tags": chunk}, deadline)
+            _raise_failed(response, "TagResources")
+
+    def untag_image(self, image_id: str, keys: list[str], deadline: Deadline) -> None:
+        for start in range(0, len(keys), TAG_BATCH):
+            params = {"ResourceList": [self.resource(image_id)], "TagKeys": keys[start : start + TAG_BATCH]}
+            _raise_failed(self.call("UnTagResources", params, deadline), "UnTagResources")
+
+
+def _raise_failed(response: dict[str, Any], action: str) -> None:
+    """TagResources/UnTagResources answer per-resource failures in the body, not as an error."""
+    for failed in response.get("FailedResources") or []:
+        exc = TencentCloudSDKException(failed.get("Code") or "FailedOperation", failed.get("Message") or "", response.get("RequestId"))
+        exc.api_action = f"tag:{action}"  # type: ignore[attr-defined]
+        raise exc

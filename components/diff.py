@@ -6,11 +6,12 @@ from typing import Any
 from .models import contains_unknown
 
 # A new value means a new image.
-REPLACE_KEYS = ("instance_id", "data_disk_ids", "tags")
-# Changed in place: the name and description with ModifyImageAttribute, the others only in the stack's state.
-UPDATE_KEYS = ("image_name", "image_description", "delete_bound_snapshots", "wait_timeout_minutes")
+REPLACE_KEYS = ("instance_id", "data_disk_ids")
+# Changed in place: the name and description with ModifyImageAttribute, tags through the Tag API, the others only in
+# the stack's state.
+UPDATE_KEYS = ("image_name", "image_description", "tags", "delete_bound_snapshots", "wait_timeout_minutes")
 # These only steer creation (CreateImage, or taking over an existing image): changing them later changes nothing.
-CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot", "adopt_image")
+CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot", "live_image", "adopt_image")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The one error translator: API errors become messages that name the image, the region and the fix."""
 
+import re
 from dataclasses import dataclass
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -23,16 +24,25 @@ class ImageRef:
         return f"image '{self.image_name}'{ident} in {self.region}"
 
 
+_TRANSITIONS = ("Starting", "Stopping", "Rebooting", "Terminating")
+
+
 def _credential_fix(ref: ImageRef) -> str:
     return (
         f"Tencent Cloud rejected the credentials for {ref.region}. Check `tencentcloud:secretId` and "
         "`tencentcloud:secretKey` (`pulumi config set --secret tencentcloud:secretKey ...`) or "
-        "TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY"
+        "TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY. `pulumi refresh`, `pulumi destroy` and `--refresh` sign "
+        "with the stack config saved in the state by the last update, not with the stack file: if you have just "
+        "changed the credentials there, run `pulumi refresh --run-program` once to save them"
     )
 
 
-def _fix_for(code: str, ref: ImageRef) -> str | None:
+def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "") -> str | None:
     instance = ref.instance_id or "the instance"
+    unshare = (
+        f"{ref.describe()} is shared with other accounts, and a shared image can be neither modified nor deleted. "
+        "Unshare it first (ModifyImageSharePermission CANCEL) then run `pulumi up`"
+    )
     fixes = {
         "ImageQuotaLimitExceeded": f"the custom image quota of {ref.region} is used up. Delete custom images you no longer "
         "need (DescribeImageQuota shows the quota) or ask Tencent Cloud for a higher quota, then run `pulumi up` again",
@@ -49,11 +59,31 @@ def _fix_for(code: str, ref: ImageRef) -> str | None:
         "finish, then run `pulumi up` again",
         "OperationDenied.InstanceOperationInProgress": f"instance {instance} is busy with another operation. Wait for "
         "it to finish, then run `pulumi up` again",
+        "UnsupportedOperation.SharedImageModifyUnsupported": unshare,
+        "InvalidImageId.InShared": unshare,
+        "InvalidImageId.IncorrectState": f"{ref.describe()} stayed busy (CREATING, SYNCING or IMPORTING) until the "
+        "deadline, and a busy image can be neither renamed nor deleted. Wait until it is NORMAL (DescribeImages), "
+        "then run `pulumi up` again",
+        "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
+        "account: only this account's custom images can be changed. Check the image id",
         "AuthFailure.SignatureExpire": "the request signature expired: this machine's clock is more than 5 minutes off. "
         "Fix the clock (NTP) and retry",
     }
     if code in fixes:
         return fixes[code]
+    if code.startswith("UnsupportedOperation.InstanceState") and code.endswith(_TRANSITIONS):
+        state = code.rsplit("InstanceState", 1)[1].upper()
+        return f"instance {instance} stayed {state} until the deadline, and an instance in transition can be neither " \
+            "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if code == "AuthFailure.UnauthorizedOperation" or code.startswith("UnauthorizedOperation"):
+        service, _, name = api_action.partition(":")
+        return f"a CAM policy denies {name}: grant {service}:{name} to this key (its CAM user or role), then run " \
+            "`pulumi up` again. The key itself is valid"
+    if code == "UnknownParameter":
+        refused = re.search(r"`([^`]+)`", message)
+        which = f"parameter `{refused.group(1)}`" if refused else "a parameter"
+        return f"the API refused {which} of {api_action} as one it does not declare. This provider should never send " \
+            "it: report this with the message, and check that the endpoint serves CVM API 2017-03-12"
     if code.startswith("AuthFailure"):
         return _credential_fix(ref)
     if code.startswith("RequestLimitExceeded"):
@@ -73,13 +103,21 @@ def translate(exc: BaseException, action: str, ref: ImageRef) -> CvmImageError:
     if not isinstance(exc, TencentCloudSDKException):
         return CvmImageError(f"{action} for {ref.describe()} failed unexpectedly: {type(exc).__name__}: {exc}")
     code = exc.get_code() or "UnknownError"
-    return failure(action, ref, code, _fix_for(code, ref) or _api_message(exc), exc.get_request_id())
+    api_action = getattr(exc, "api_action", None) or f"cvm:{action}"
+    fix = _fix_for(code, ref, api_action, _api_message(exc))
+    return failure(action, ref, code, fix or _api_message(exc), exc.get_request_id())
 
 
 def failure(action: str, ref: ImageRef, code: str, detail: str, request_id: str | None = None) -> CvmImageError:
     """The one shape of every API failure message."""
     request = f" (RequestId {request_id})" if request_id else ""
-    return CvmImageError(f"{action} for {ref.describe()} failed with {code}: {detail}.{request}")
+    return CvmImageError(f"{action} for {ref.describe()} failed with {code}: {_sentence(detail)}{request}")
+
+
+def _sentence(text: str) -> str:
+    """The detail as one sentence that ends with exactly one stop: API messages often bring their own."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "。", "！", "？")) else f"{text}."
 
 
 def name_taken(ref: ImageRef, image_id: str, state: str | None) -> CvmImageError:

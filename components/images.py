@@ -1,10 +1,14 @@
 """What happens to one image in the cloud: create (idempotently), wait, rename, read, delete. No Pulumi types here."""
 
+import calendar
+import threading
+import time
 from contextlib import contextmanager
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from .cancel import Cancelled
+from .cancel import CANCELLATION, Cancelled
 from .client import TRUE_FALSE, CvmApi, Image
 from .errors import CvmImageError, ImageRef, name_taken, translate
 from .models import IMAGE_ID, ImageInputs
@@ -17,6 +21,15 @@ MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
 
 FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
+
+# Today's API is eventually consistent: a new image can be missing from DescribeImages for a moment, and the tags of
+# CreateImage's TagSpecification are bound a moment after it. These graces bound how long "missing" means "not yet".
+VISIBILITY_GRACE_SECONDS = 60.0  # a just-created (or still building) image may be missing from DescribeImages
+READ_GRACE_SECONDS = 5.0  # refresh and adopt re-check a missing image this long before calling it gone
+TAG_GRACE_SECONDS = 6.0  # an image found by name is re-read this long for its marker tag to be bound
+RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
+LOOKUP_INTERVAL_SECONDS = 0.5
+RESTART_DEADLINE_SECONDS = 120.0  # starting the instance again after a failed create
 
 # What the next run does about an image an operation had to leave (at its deadline or on a cancel).
 ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
@@ -42,18 +55,32 @@ def image_ref(inputs: ImageInputs, region: str, image_id: str | None = None) -> 
 
 
 def create_params(inputs: ImageInputs) -> dict[str, Any]:
-    """CreateImage with exactly what the user set, plus the marker tag."""
+    """CreateImage with what the user set, plus the marker tag.
+
+    Never `Reboot` (removed from the API in 2019) and no `ForcePoweroff` unless live_image: the provider itself stops a
+    running instance for the image (see ImageService._ready_instance); ForcePoweroff "false" is today's live image.
+    """
     params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": inputs.image_name}
     if inputs.image_description is not None:
         params["ImageDescription"] = inputs.image_description
-    for api_name, value in (("ForcePoweroff", inputs.force_poweroff), ("Sysprep", inputs.sysprep), ("Reboot", inputs.reboot)):
-        if value is not None:
-            params[api_name] = TRUE_FALSE[value]
+    if inputs.live_image:
+        params["ForcePoweroff"] = TRUE_FALSE[False]
+    if inputs.sysprep is not None:
+        params["Sysprep"] = TRUE_FALSE[inputs.sysprep]
     if inputs.data_disk_ids:
         params["DataDiskIds"] = list(inputs.data_disk_ids)
     tags = {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
     params["TagSpecification"] = [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
     return params
+
+
+def declared_tags(inputs: ImageInputs) -> dict[str, str]:
+    """The tags the image must carry: the user's and the marker."""
+    return {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
+
+
+def bound_tags(image: Image) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or []}
 
 
 def user_tags(image: Image) -> dict[str, str]:
@@ -74,6 +101,23 @@ def live_outputs(image: Image) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Power:
+    """What the provider did to the instance for this create: stopped it, so it must start it again."""
+
+    stopped: bool = False
+
+
+def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
+    return CvmImageError(
+        f"CreateImage for {ref.describe()} was not sent: instance {instance_id} is RUNNING and reboot is false, so it may not be stopped for the image, and CreateImage "
+        "would image it live. Set one of: reboot: true (the provider stops the instance with a soft shutdown, images it "
+        "and starts it again; add force_poweroff: true for a forced power-off), or live_image: true (image it while it "
+        "runs: data not yet flushed to disk may be missing from the image), or stop the instance first. Then run "
+        "`pulumi up` again."
+    )
+
+
 class ImageService:
     """Image operations against one account and region, sharing the process's poller."""
 
@@ -81,69 +125,203 @@ class ImageService:
         self._api = api
         self._poller = poller
         self.region = api.region
+        # Creates of this process holding an instance stopped for their images: the first stops it, the last starts it.
+        self._holds: dict[str, int] = {}
+        self._holds_lock = threading.Lock()
 
     def create(self, inputs: ImageInputs, deadline: Deadline) -> tuple[Image, str | None]:
         """Converge on exactly one NORMAL image for these inputs; returns it and CreateImage's RequestId."""
         ref = image_ref(inputs, self.region)
-        with translated("CreateImage", ref, "The next `pulumi up` creates the image, or adopts it if this attempt made it."):
-            image_id, request_id = self._start(inputs, ref, deadline)
-        ref = image_ref(inputs, self.region, image_id)
-        with translated("CreateImage", ref, ADOPTED_NEXT):
-            image = self._wait_settled(image_id, ref, deadline, ADOPTED_NEXT)
-            if image is None:
-                raise CvmImageError(f"{ref.describe()} disappeared while it was being created. Run `pulumi up` again.")
-            if image.get("ImageState") in FAILED_STATES:
-                self._discard(image_id, deadline)
-                raise CvmImageError(
-                    f"{ref.describe()} failed to build ({image.get('ImageState')}) from instance {inputs.instance_id} and "
-                    "was deleted. A running instance whose soft shutdown fails ends this way: set force_poweroff=True to "
-                    "force the shutdown, or stop the instance first; then run `pulumi up` again."
-                )
+        power = _Power()
+        try:
+            with translated("CreateImage", ref, "The next `pulumi up` creates the image, or adopts it if this attempt made it."):
+                image_id, request_id = self._start(inputs, ref, deadline, power)
+            ref = image_ref(inputs, self.region, image_id)
+            with translated("CreateImage", ref, ADOPTED_NEXT):
+                image = self._wait_settled(image_id, ref, deadline, ADOPTED_NEXT)
+                if image is None:
+                    raise CvmImageError(
+                        f"{ref.describe()} was accepted by CreateImage but never appeared in DescribeImages within "
+                        f"{VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again: it adopts the image if it shows up."
+                    )
+                if image.get("ImageState") in FAILED_STATES:
+                    self._discard(image_id, deadline)
+                    raise CvmImageError(
+                        f"{ref.describe()} failed to build ({image.get('ImageState')}) from instance {inputs.instance_id} "
+                        "and was deleted. Check the instance (its disks and state) and run `pulumi up` again."
+                    )
+        except CvmImageError as error:
+            if power.stopped and self._release(inputs.instance_id):
+                raise CvmImageError(f"{error} {self._restart_after_failure(inputs.instance_id)}") from None
+            raise
+        if power.stopped and self._release(inputs.instance_id):
+            with translated("StartInstances", ref, f"Instance {inputs.instance_id} was left STOPPED: start it yourself."):
+                self._api.start_instance(inputs.instance_id, deadline)
+        with translated("TagResources", ref, ADOPTED_NEXT):
+            image = self._bind_tags(image, inputs, deadline)
         return image, request_id
 
-    def _start(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> tuple[str, str | None]:
+    def _restart_after_failure(self, instance_id: str) -> str:
+        """Start the instance this create stopped; the sentence that says how that went."""
+        try:
+            self._api.start_instance(instance_id, Deadline.after(RESTART_DEADLINE_SECONDS))
+        except Exception as exc:  # noqa: BLE001 - the create's own failure is the one to report
+            reason = error_code(exc) or type(exc).__name__
+            return (
+                f"Instance {instance_id}, stopped for the image, could not be started again ({reason}): start it yourself "
+                "(StartInstances or the console)."
+            )
+        return f"Instance {instance_id}, stopped for the image, was started again."
+
+    def _bind_tags(self, image: Image, inputs: ImageInputs, deadline: Deadline) -> Image:
+        """TagSpecification binds asynchronously: set the declared tags and the marker now if they are not bound yet."""
+        bound = bound_tags(image)
+        missing = {key: value for key, value in declared_tags(inputs).items() if bound.get(key) != value}
+        if not missing:
+            return image
+        self._api.tags.tag_image(image["ImageId"], missing, deadline)
+        return {**image, "Tags": [{"Key": key, "Value": value} for key, value in {**bound, **missing}.items()]}
+
+    def retag(self, image_id: str, old: dict[str, str], new: dict[str, str], ref: ImageRef, deadline: Deadline) -> None:
+        """Tags change in place through the Tag API; the marker tag is never touched here."""
+        changed = {key: value for key, value in new.items() if old.get(key) != value and key != MARKER_TAG_KEY}
+        removed = [key for key in old if key not in new and key != MARKER_TAG_KEY]
+        with translated("TagResources" if changed else "UnTagResources", ref, "The next `pulumi up` sets the tags again."):
+            if changed:
+                self._api.tags.tag_image(image_id, changed, deadline)
+            if removed:
+                self._api.tags.untag_image(image_id, removed, deadline)
+
+    def _start(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, power: _Power) -> tuple[str, str | None]:
         for attempt in retrying(deadline):
             with attempt:
-                return self._start_once(inputs, ref, deadline, maybe_done=attempt.retry_state.attempt_number > 1)
+                return self._start_once(inputs, ref, deadline, power, maybe_done=attempt.retry_state.attempt_number > 1)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    def _start_once(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, maybe_done: bool) -> tuple[str, str | None]:
+    def _start_once(
+        self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, power: _Power, maybe_done: bool
+    ) -> tuple[str, str | None]:
         """One CreateImage, unless an earlier attempt (this run's or a dead `pulumi up`'s) already made the image."""
         if maybe_done and (own := self._own_image(inputs, ref, deadline)):
             return own["ImageId"], None
+        self._ready_instance(inputs, ref, deadline, power)
         try:
             response = self._api.call_once("CreateImage", create_params(inputs))
         except Exception as exc:
             code = error_code(exc)
             if not code_in(code, ("InvalidImageName.Duplicate", "MutexOperation.TaskRunning")):
                 raise
-            if own := self._own_image(inputs, ref, deadline):
+            # A Duplicate name may belong to an image DescribeImages does not show yet: look for it patiently.
+            duplicate = code_in(code, ("InvalidImageName.Duplicate",))
+            if own := self._own_image(inputs, ref, deadline, patient=duplicate):
                 return own["ImageId"], None
-            if not code_in(code, ("InvalidImageName.Duplicate",)):
+            if not duplicate:
                 raise
             # The name was taken by an image of ours that had failed, and _own_image has just cleared it away.
             response = self._api.call_once("CreateImage", create_params(inputs))
         if response.get("ImageId"):
             return response["ImageId"], response.get("RequestId")
         # The seed's CreateImage answers with a RequestId only: find the image by its exact name.
-        own = self._own_image(inputs, ref, deadline)
+        own = self._own_image(inputs, ref, deadline, patient=True)
         if own is None:
             raise CvmImageError(f"CreateImage accepted {ref.describe()} but no image of that name appeared. Run `pulumi up` again.")
         return own["ImageId"], response.get("RequestId")
 
-    def _own_image(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> Image | None:
-        """The live image with this exact name if this resource made it; a failed one is cleared away first."""
-        for image in self._api.images_named(inputs.image_name, deadline):
-            if marker_of(image) != inputs.instance_id:
-                raise name_taken(ref, image["ImageId"], image.get("ImageState"))
-            if image.get("ImageState") in FAILED_STATES:
-                self._discard(image["ImageId"], deadline)
-                return None
-            return image
-        return None
+    def _ready_instance(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, power: _Power) -> None:
+        """Keep the seed's promise on today's API: a running instance is shut down for the image (soft unless
+        force_poweroff), so the image misses no data; `create` starts it again. live_image images it as it runs."""
+        instance_id = inputs.instance_id
+        instance = self._api.describe_instances([instance_id], deadline).get(instance_id)
+        state = instance.get("InstanceState") if instance else None
+        if inputs.live_image:
+            return
+        if not power.stopped:
+            with self._holds_lock:
+                held = self._holds.get(instance_id, 0) > 0
+                if held:  # another create of this process stopped it: share its stop and its start
+                    self._holds[instance_id] += 1
+                    power.stopped = True
+            if held:
+                self._wait_stopped(instance_id, ref, deadline)
+                return
+        if state == "STOPPING" and power.stopped:
+            state = self._wait_stopped(instance_id, ref, deadline)
+        if state != "RUNNING":
+            return  # stopped (or no such instance, or in transition): CreateImage answers, and is retried if it will pass
+        if inputs.reboot is False:
+            raise refused_running(instance_id, ref)
+        if not power.stopped:
+            with self._holds_lock:
+                first = self._holds.get(instance_id, 0) == 0
+                self._holds[instance_id] = self._holds.get(instance_id, 0) + 1
+                power.stopped = True
+            if not first:
+                self._wait_stopped(instance_id, ref, deadline)
+                return
+        self._api.stop_instance(instance_id, hard=bool(inputs.force_poweroff), deadline=deadline)
+        self._wait_stopped(instance_id, ref, deadline)
+
+    def _release(self, instance_id: str) -> bool:
+        """This create is done with the instance; True when it was the last holder, which starts it again."""
+        with self._holds_lock:
+            left = self._holds.get(instance_id, 1) - 1
+            if left > 0:
+                self._holds[instance_id] = left
+                return False
+            self._holds.pop(instance_id, None)
+            return True
+
+    def _wait_stopped(self, instance_id: str, ref: ImageRef, deadline: Deadline) -> str:
+        def settled(instance: Image | None) -> bool:
+            return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING")
+
+        try:
+            instance = self._poller.wait_instance(instance_id, settled, deadline)
+        except WaitStopped as stopped:
+            state = stopped.last.get("InstanceState") if stopped.last else "not visible"
+            raise CvmImageError(
+                f"Instance {instance_id} was still {state} when waiting for it to stop for {ref.describe()} ended "
+                "(deadline or cancel). No image was made; the next `pulumi up` tries again."
+            ) from None
+        state = instance.get("InstanceState") if instance else "gone"
+        if state != "STOPPED":
+            raise CvmImageError(f"Instance {instance_id} went {state} instead of STOPPED, so {ref.describe()} was not made.")
+        return state
+
+    def _own_image(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, patient: bool = False) -> Image | None:
+        """The live image with this exact name if this resource made it; a failed one is cleared away first.
+
+        `patient`: the name is known to be taken (InvalidImageName.Duplicate, or CreateImage answered without an id),
+        so an empty answer means "not visible yet": look again for VISIBILITY_GRACE_SECONDS before giving up. An image
+        without its marker tag yet (bound a moment after CreateImage) is re-read for TAG_GRACE_SECONDS either way.
+        """
+        started = time.monotonic()
+        while True:
+            images = self._api.images_named(inputs.image_name, deadline)
+            waited = time.monotonic() - started
+            for image in images:
+                marker = marker_of(image)
+                if marker != inputs.instance_id:
+                    if marker is None and _tags_may_be_pending(image) and waited < min(TAG_GRACE_SECONDS, deadline.remaining()):
+                        break  # its marker may not be bound yet: read it again
+                    raise name_taken(ref, image["ImageId"], image.get("ImageState"))
+                if image.get("ImageState") in FAILED_STATES:
+                    self._discard(image["ImageId"], deadline)
+                    return None
+                return image
+            else:
+                if not patient or waited >= min(VISIBILITY_GRACE_SECONDS, deadline.remaining()):
+                    if patient:
+                        raise CvmImageError(
+                            f"CreateImage said the name of {ref.describe()} is taken, but no image of that name appeared "
+                            f"in DescribeImages within {VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again."
+                        )
+                    return None
+            CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
 
     def _wait_settled(self, image_id: str, ref: ImageRef, deadline: Deadline, then: str) -> Image | None:
-        return self._wait(image_id, ref, _not_busy, deadline, then)
+        """The image once it is no longer busy; None if it stayed missing for VISIBILITY_GRACE_SECONDS."""
+        return self._wait(image_id, ref, _settled_or_missing_for(VISIBILITY_GRACE_SECONDS), deadline, then)
 
     def _wait(self, image_id: str, ref: ImageRef, settled: Settled, deadline: Deadline, then: str) -> Image | None:
         """The settled image; else an error saying in which state the image was left and what the next run does."""
@@ -182,17 +360,25 @@ class ImageService:
 
     def _adoptable(self, target: str, deadline: Deadline) -> Image | None:
         if IMAGE_ID.match(target):
-            image = self._api.describe_images([target], deadline).get(target)
+            image = _patiently(lambda: self._api.describe_images([target], deadline).get(target), READ_GRACE_SECONDS, deadline)
             return image if image is not None and image.get("ImageType") == "PRIVATE_IMAGE" else None
-        return next(iter(self._api.images_named(target, deadline)), None)
+        return _patiently(lambda: next(iter(self._api.images_named(target, deadline)), None), READ_GRACE_SECONDS, deadline)
 
     def read(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image | None:
+        """The image, or None when it stays missing for READ_GRACE_SECONDS (a new one may not be visible yet)."""
         with translated("DescribeImages", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
-            return self._api.describe_images([image_id], deadline).get(image_id)
+            return _patiently(lambda: self._api.describe_images([image_id], deadline).get(image_id), READ_GRACE_SECONDS, deadline)
 
     def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
         with translated("ModifyImageAttribute", ref, "The next `pulumi up` renames it."):
-            self._api.modify_image(image_id, name, description, deadline)
+            try:
+                self._api.modify_image(image_id, name, description, deadline)
+            except Exception as exc:
+                if not code_in(error_code(exc), ("InvalidImageId.IncorrectState",)):
+                    raise
+                # Still building (or syncing): wait for it, then rename it.
+                self._wait_settled(image_id, ref, deadline, "The next `pulumi up` renames it.")
+                self._api.modify_image(image_id, name, description, deadline)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""
@@ -223,8 +409,43 @@ def marker_of(image: Image) -> str | None:
     return next((tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] == MARKER_TAG_KEY), None)
 
 
-def _not_busy(image: Image | None) -> bool:
-    return image is None or image.get("ImageState") not in BUSY_STATES
+def _settled_or_missing_for(grace: float) -> Callable[[Image | None], bool]:
+    """Settled: no longer busy, or missing from DescribeImages for `grace` seconds (a new image shows up late)."""
+    started = time.monotonic()
+
+    def settled(image: Image | None) -> bool:
+        if image is None:
+            return time.monotonic() - started >= grace
+        return image.get("ImageState") not in BUSY_STATES
+
+    return settled
+
+
+def _patiently(look: Callable[[], Image | None], grace: float, deadline: Deadline) -> Image | None:
+    """`look()` until it finds something or `grace` seconds (within the deadline) have passed."""
+    started = time.monotonic()
+    while True:
+        found = look()
+        if found is not None or time.monotonic() - started >= min(grace, deadline.remaining()):
+            return found
+        CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
+
+
+def _tags_may_be_pending(image: Image) -> bool:
+    """An image without tags, or made moments ago, may still have CreateImage's tags on their way."""
+    if not image.get("Tags"):
+        return True
+    created = _epoch(image.get("CreatedTime"))
+    return created is None or time.time() - created < RECENT_SECONDS
+
+
+def _epoch(text: Any) -> float | None:
+    for shape in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return float(calendar.timegm(time.strptime(str(text), shape)))
+        except ValueError:
+            continue
+    return None
 
 
 def _gone(image: Image | None) -> bool:

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from pulumi.output import Unknown
@@ -15,9 +15,14 @@ IMAGE_DESCRIPTION_MAX = 256
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 DISK_ID = re.compile(r"^disk-[a-z0-9]{8}$")
+# The tag service's rules (Tencent Cloud tag "Use Limits"): at most 50 tags a resource (one is the provider's marker),
+# keys 1-127 and values 1-255 characters of letters, digits, CJK, inner spaces and a few signs; reserved key prefixes.
 TAG_KEY_MAX = 127
 TAG_VALUE_MAX = 255
-RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "pulumi-cvm-image:")
+USER_TAGS_MAX = 49
+RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "qcs:", "项目", "pulumi-cvm-image:")
+TAG_CHARACTERS = re.compile(r"^[A-Za-z0-9\u3400-\u4dbf\u4e00-\u9fff +\-=._:/@()\[\],;><（）【】：]+$")
+TAG_CHARACTERS_TEXT = "letters, digits, CJK characters, inner spaces and + - = . _ : / @ ( ) [ ] , ; > <"
 DEFAULT_WAIT_TIMEOUT_MINUTES = 60.0
 
 
@@ -48,6 +53,7 @@ class ImageInputs(BaseModel):
     force_poweroff: FlexibleBool | None = None
     sysprep: FlexibleBool | None = None
     reboot: FlexibleBool | None = None
+    live_image: FlexibleBool | None = None  # image a running instance without stopping it (today's ForcePoweroff=false)
     data_disk_ids: list[str] | None = None
     tags: dict[str, str] | None = None
     delete_bound_snapshots: FlexibleBool = False
@@ -102,6 +108,11 @@ class ImageInputs(BaseModel):
     @field_validator("tags")
     @classmethod
     def _tag_rules(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None and len(value) > USER_TAGS_MAX:
+            raise PydanticCustomError(
+                "tags", "must hold at most {max} tags (the tag service allows 50 a resource; one is the provider's marker), got {count}",
+                {"max": USER_TAGS_MAX, "count": len(value)},
+            )
         for key, tag_value in (value or {}).items():
             if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith(RESERVED_TAG_PREFIXES):
                 raise PydanticCustomError(
@@ -109,8 +120,13 @@ class ImageInputs(BaseModel):
                     "key {key} must be 1 to {max} characters and not start with {reserved}",
                     {"key": repr(key), "max": TAG_KEY_MAX, "reserved": ", ".join(RESERVED_TAG_PREFIXES)},
                 )
-            if len(tag_value) > TAG_VALUE_MAX:
-                raise PydanticCustomError("tags", "value of {key} must be at most {max} characters", {"key": repr(key), "max": TAG_VALUE_MAX})
+            if not 1 <= len(tag_value) <= TAG_VALUE_MAX:
+                raise PydanticCustomError("tags", "value of {key} must be 1 to {max} characters", {"key": repr(key), "max": TAG_VALUE_MAX})
+            for part, text in (("key", key), ("value of " + repr(key), tag_value)):
+                if not TAG_CHARACTERS.match(text) or text != text.strip():
+                    raise PydanticCustomError(
+                        "tags", "{part} {text} may hold only {allowed}", {"part": part, "text": repr(text), "allowed": TAG_CHARACTERS_TEXT}
+                    )
         return value
 
     @field_validator("adopt_image")
@@ -130,6 +146,17 @@ class ImageInputs(BaseModel):
         if not 0 < value <= 24 * 60:
             raise PydanticCustomError("wait_timeout_minutes", "must be more than 0 and at most 1440 (24 hours), got {value}", {"value": repr(value)})
         return value
+
+    @model_validator(mode="after")
+    def _live_image_alone(self) -> "ImageInputs":
+        if self.live_image and (self.reboot or self.force_poweroff):
+            raise PydanticCustomError(
+                "live_image",
+                "cannot be combined with reboot or force_poweroff: those stop the instance for the image, live_image "
+                "images it while it runs. Set only one of them",
+                {},
+            )
+        return self
 
 
 INPUT_KEYS: frozenset[str] = frozenset(ImageInputs.model_fields)
@@ -175,7 +202,7 @@ def _placeholder(key: str) -> str:
 
 def _failure(error: Any) -> Failure:
     location = [str(part) for part in error["loc"]]
-    prop = location[0] if location else "(inputs)"
+    prop = location[0] if location else (error["type"] if error["type"] in INPUT_KEYS else "(inputs)")
     if error["type"] == "missing":
         return Failure(property=prop, reason=f"{prop} is required")
     if error["type"] == "extra_forbidden":

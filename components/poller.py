@@ -1,7 +1,9 @@
-"""The one poller: every image this process waits for is polled together, at an interval that grows with waiting time.
+"""The one poller: every image (and instance) this process waits for is polled together, at an interval that grows
+with waiting time.
 
 All dynamic resources of a Pulumi program share one provider process, so sixteen images baking at once cost one
-DescribeImages call per poll instead of sixteen.
+DescribeImages call per poll instead of sixteen; instances being stopped for their images share one
+DescribeInstances call the same way.
 """
 
 import threading
@@ -51,9 +53,14 @@ class WaitCancelled(WaitStopped):
     """The engine cancelled the update."""
 
 
+IMAGE = "image"
+INSTANCE = "instance"
+STATE_FIELD = {IMAGE: "ImageState", INSTANCE: "InstanceState"}
+
+
 @dataclass(eq=False)
 class _Waiter:
-    image_id: str
+    image_id: str  # the id waited for: an image's, or an instance's when kind is INSTANCE
     urn: str | None
     settled: Settled
     started: float
@@ -63,6 +70,7 @@ class _Waiter:
     error: BaseException | None = None
     last_report: float = 0.0
     reported_state: str | None = None
+    kind: str = IMAGE
 
 
 class ImagePoller:
@@ -89,8 +97,17 @@ class ImagePoller:
         WaitTimeout at the deadline, WaitCancelled as soon as the engine cancels. Progress is reported against the
         resource whose request the calling thread serves.
         """
+        return self._wait(IMAGE, image_id, settled, deadline)
+
+    def wait_instance(self, instance_id: str, settled: Settled, deadline: Deadline) -> Image | None:
+        """The instance (DescribeInstances' item) once `settled(instance)` holds; like `wait` in every other way."""
+        return self._wait(INSTANCE, instance_id, settled, deadline)
+
+    def _wait(self, kind: str, image_id: str, settled: Settled, deadline: Deadline) -> Image | None:
         now = time.monotonic()
-        waiter = _Waiter(image_id, serving_urn(), settled, started=now, next_due=now + self._schedule.interval(0), last_report=now)
+        waiter = _Waiter(
+            image_id, serving_urn(), settled, started=now, next_due=now + self._schedule.interval(0), last_report=now, kind=kind
+        )
         with self._wake:
             self._waiters.add(waiter)
             self._ensure_thread()
@@ -136,17 +153,22 @@ class ImagePoller:
                 self._wake.wait(delay if pending else None)
 
     def _poll(self, batch: list[_Waiter]) -> None:
-        ids = sorted({w.image_id for w in batch})
-        try:
-            images = self._api.describe_images(ids, Deadline.after(POLL_REQUEST_DEADLINE_SECONDS))
-        except Exception as exc:  # noqa: BLE001 - handed to every waiter, which raises it in its own operation
-            for waiter in batch:
-                waiter.error = exc
-                waiter.done.set()
-            return
-        now = time.monotonic()
-        for waiter in batch:
-            self._advance(waiter, images.get(waiter.image_id), now)
+        describe = {IMAGE: self._api.describe_images, INSTANCE: self._api.describe_instances}
+        for kind in (IMAGE, INSTANCE):
+            waiters = [w for w in batch if w.kind == kind]
+            if not waiters:
+                continue
+            ids = sorted({w.image_id for w in waiters})
+            try:
+                found = describe[kind](ids, Deadline.after(POLL_REQUEST_DEADLINE_SECONDS))
+            except Exception as exc:  # noqa: BLE001 - handed to every waiter, which raises it in its own operation
+                for waiter in waiters:
+                    waiter.error = exc
+                    waiter.done.set()
+                continue
+            now = time.monotonic()
+            for waiter in waiters:
+                self._advance(waiter, found.get(waiter.image_id), now)
 
     def _advance(self, waiter: _Waiter, image: Image | None, now: float) -> None:
         waiter.last = image
@@ -163,8 +185,10 @@ class ImagePoller:
 
         Only the id, state and time: the resource's row already names it, and its inputs may hold secrets.
         """
-        state = waiter.last.get("ImageState", "UNKNOWN") if waiter.last else "GONE"
+        if waiter.last is None and waiter.reported_state is None:
+            return  # not seen yet: a new image shows up in DescribeImages a moment after CreateImage
+        state = waiter.last.get(STATE_FIELD[waiter.kind], "UNKNOWN") if waiter.last else "GONE"
         if state == waiter.reported_state and now - waiter.last_report < PROGRESS_EVERY_SECONDS:
             return
         waiter.reported_state, waiter.last_report = state, now
-        self._progress.report(waiter.urn, f"image {waiter.image_id}: {state} after {now - waiter.started:.0f}s")
+        self._progress.report(waiter.urn, f"{waiter.kind} {waiter.image_id}: {state} after {now - waiter.started:.0f}s")

@@ -101,9 +101,12 @@ class CvmImageProvider(ResourceProvider):
         inputs = _parse(news)
         service = self._images()
         renamed = (olds.get("image_name"), olds.get("image_description") or "") != (inputs.image_name, inputs.image_description or "")
+        ref, deadline = _ref(news, id_, service.region), _deadline(inputs.wait_timeout_minutes)
         if renamed:
-            ref, deadline = _ref(news, id_, service.region), _deadline(inputs.wait_timeout_minutes)
             service.rename(id_, inputs.image_name, inputs.image_description or "", ref, deadline)
+        old_tags, new_tags = olds.get("tags") or {}, inputs.tags or {}
+        if old_tags != new_tags:
+            service.retag(id_, old_tags, new_tags, ref, deadline)  # in place, through the Tag API: same image id
         kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
         return UpdateResult({**kept, **_dump(inputs)})
 

@@ -20,6 +20,7 @@ class CvmImageArgs:
     force_poweroff: pulumi.Input[bool] | None = None
     sysprep: pulumi.Input[bool] | None = None
     reboot: pulumi.Input[bool] | None = None
+    live_image: pulumi.Input[bool] | None = None
     data_disk_ids: pulumi.Input[list[str]] | None = None
     tags: pulumi.Input[dict[str, str]] | None = None
     delete_bound_snapshots: pulumi.Input[bool] = False

@@ -16,6 +16,11 @@ TRANSIENT_CODES = (
     "ClientNetworkError",
     "MutexOperation.TaskRunning",
     "OperationDenied.InstanceOperationInProgress",
+    # An instance in transition: the transition ends by itself.
+    "UnsupportedOperation.InstanceStateStarting",
+    "UnsupportedOperation.InstanceStateStopping",
+    "UnsupportedOperation.InstanceStateRebooting",
+    "UnsupportedOperation.InstanceStateTerminating",
     "ResourceInUse",
     "ResourceUnavailable",
 )

@@ -40,6 +40,7 @@ class GoldenImageArgs(_CamelModel):
     force_poweroff: bool | None = None
     sysprep: bool | None = None
     reboot: bool | None = None
+    live_image: bool | None = None
     data_disk_ids: list[str] | None = None
     tags: dict[str, str] | None = None
     delete_bound_snapshots: bool = False

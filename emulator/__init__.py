@@ -1,4 +1,4 @@
-"""A local emulator of the Tencent Cloud CVM API (2017-03-12), for tests and the `local` stack."""
+"""A local emulator of the Tencent Cloud CVM API (2017-03-12) and, for image tags, the Tag API (2018-08-13)."""
 
 from emulator.models import EmulatorConfig
 from emulator.server import EmulatorServer

@@ -1,11 +1,17 @@
-"""`python -m emulator`: serve the CVM API; the first stdout line is the URL, printed once it accepts."""
+"""`python -m emulator`: serve the CVM and Tag APIs; the first stdout line is the URL, printed once it accepts."""
 
 import argparse
 import signal
 import threading
 
-from emulator.models import EmulatorConfig
+from emulator.config import ERAS, EmulatorConfig
 from emulator.server import EmulatorServer
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,6 +26,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image-quota", type=int, default=defaults.image_quota)
     parser.add_argument("--state", metavar="PATH", help="keep the state in this JSON file across restarts")
     parser.add_argument("--no-image-id", action="store_true", help="CreateImage answers only RequestId (the seed API)")
+    parser.add_argument("--api-era", choices=ERAS, default=defaults.api_era,
+                        help="today's CVM API (default) or the 2018 seed's CreateImage "
+                        "(Reboot, soft shutdown, no lags)")
+    parser.add_argument("--image-visibility-lag-seconds", type=float, default=defaults.image_visibility_lag_seconds,
+                        help="a new image stays out of DescribeImages this long (today's era; 0 = at once)")
+    parser.add_argument("--tag-binding-lag-seconds", type=float, default=defaults.tag_binding_lag_seconds,
+                        help="CreateImage's TagSpecification tags are bound this long after it "
+                        "(today's era; 0 = at once)")
+    parser.add_argument("--fault-seed", type=_seed, default=None, metavar="N",
+                        help="seed of the fault rules' dice, to replay a run's faults (default: drawn, and shown "
+                        "by GET /_emulator/faults)")
     return parser.parse_args(argv)
 
 
@@ -29,6 +46,9 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         instance_transition_seconds=args.instance_transition_seconds,
         image_quota=args.image_quota,
         create_image_returns_image_id=not args.no_image_id,
+        api_era=args.api_era,
+        image_visibility_lag_seconds=args.image_visibility_lag_seconds,
+        tag_binding_lag_seconds=args.tag_binding_lag_seconds,
         secret_id=args.secret_id,
         secret_key=args.secret_key,
         state_path=args.state,
@@ -40,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    with EmulatorServer(args.host, args.port, config_from(args)) as server:
+    with EmulatorServer(args.host, args.port, config_from(args), fault_seed=args.fault_seed) as server:
         print(server.url, flush=True)
         stopping.wait()
 

@@ -36,8 +36,17 @@ class EmulatorControl:
     def reset(self) -> None:
         self._call("POST", "reset")
 
-    def set_faults(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self._call("POST", "faults", {"rules": rules})["rules"]
+    def set_faults(self, rules: list[dict[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
+        """Replace the fault rules; with `seed`, the dice start again from it (same seed, same requests: same faults)."""
+        payload: dict[str, Any] = {"rules": rules} if seed is None else {"rules": rules, "seed": seed}
+        return self._call("POST", "faults", payload)["rules"]
+
+    def faults(self) -> dict[str, Any]:
+        """{"rules": [...], "seed": N}: the active rules and the seed the dice last started from."""
+        return self._call("GET", "faults")
+
+    def fault_seed(self) -> int:
+        return self.faults()["seed"]
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
@@ -56,3 +65,11 @@ class EmulatorControl:
 
     def patch_instance(self, instance_id: str, **facts: Any) -> dict[str, Any]:
         return self._call("PATCH", f"instances/{instance_id}", facts)
+
+    def deny(self, *actions: str) -> list[str]:
+        """Make a permission policy deny these actions ("CreateImage", "tag:TagResources", "cvm:*", "*"): they answer
+        AuthFailure.UnauthorizedOperation until reset. Replaces the earlier list; no actions allows everything."""
+        return self._call("POST", "deny", {"actions": list(actions)})["actions"]
+
+    def denied(self) -> list[str]:
+        return self._call("GET", "deny")["actions"]

@@ -1,6 +1,11 @@
-"""Fault rules: make chosen API actions fail the way a real network or service can."""
+"""Fault rules: make chosen API actions fail the way a real network or service can.
+
+The dice are a `random.Random` of their own, seeded: the same seed and the same sequence of requests give the same
+faults, so a run that failed under a fault mix can be replayed. Without a seed one is drawn, and shown.
+"""
 
 import random
+import secrets
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -54,12 +59,40 @@ def parse_rule(raw: Any) -> FaultRule:
     )
 
 
-class FaultBook:
-    """The active rules. The first rule that matches the action and wins its dice roll fires."""
+def parse_seed(raw: Any) -> int:
+    """A fault seed from its JSON form (a non-negative integer); ValueError says what is wrong."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError("`seed` must be a non-negative integer")
+    return raw
 
-    def __init__(self) -> None:
+
+def new_seed() -> int:
+    return secrets.randbelow(2**32)
+
+
+class FaultBook:
+    """The active rules. For each request the matching rules (right action, count left) are tried in order, each
+    with its own roll of the one seeded die: the first that wins its roll fires, and no later rule is tried. So a
+    rule's share of the requests is its probability times the chance that every earlier matching rule missed.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
+        self._seed = new_seed() if seed is None else parse_seed(seed)
+        self._dice = random.Random(self._seed)
+
+    @property
+    def seed(self) -> int:
+        with self._lock:
+            return self._seed
+
+    def reseed(self, seed: int) -> int:
+        """Start the dice again from `seed`: from here on the same requests meet the same faults."""
+        seed = parse_seed(seed)
+        with self._lock:
+            self._seed, self._dice = seed, random.Random(seed)
+        return seed
 
     def set_rules(self, raw_rules: Any) -> list[dict[str, Any]]:
         if not isinstance(raw_rules, list):
@@ -81,7 +114,7 @@ class FaultBook:
         """The rule that fires for this request, if any; its count is used up by one."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(action) and random.random() < rule.probability:
+                if rule.matches(action) and self._dice.random() < rule.probability:
                     if rule.count is not None:
                         rule.count -= 1
                     return rule

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from emulator import signing
 from emulator.exceptions import ApiError
-from emulator.faults import FaultBook, FaultRule
+from emulator.faults import FaultBook, FaultRule, parse_seed
 from emulator.models import CvmBackend, EmulatorConfig
 from emulator.responses import decode_body, handle
 
@@ -128,6 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "request_id": request_id,
+            "service": signing.scope_service(headers),  # the signed service: cvm or tag (None if unsigned)
             "action": headers.get("x-tc-action"),
             "region": headers.get("x-tc-region"),
             "params": None,
@@ -202,15 +203,24 @@ def _reset(emulator: "EmulatorServer", payload: Any) -> Any:
     return {"reset": True}
 
 
+def _faults(emulator: "EmulatorServer") -> dict[str, Any]:
+    return {"rules": emulator.faults.rules(), "seed": emulator.faults.seed}
+
+
 def _set_faults(emulator: "EmulatorServer", payload: Any) -> Any:
-    if not isinstance(payload, dict) or set(payload) != {"rules"}:
-        raise ValueError('expected {"rules": [...]}')
-    return {"rules": emulator.faults.set_rules(payload["rules"])}
+    """Replace the rules; with `seed`, also start the dice again from it (checked before anything changes)."""
+    if not isinstance(payload, dict) or "rules" not in payload or set(payload) - {"rules", "seed"}:
+        raise ValueError('expected {"rules": [...]} or {"rules": [...], "seed": N}')
+    seed = parse_seed(payload["seed"]) if "seed" in payload else None
+    emulator.faults.set_rules(payload["rules"])
+    if seed is not None:
+        emulator.faults.reseed(seed)
+    return _faults(emulator)
 
 
 def _clear_faults(emulator: "EmulatorServer", payload: Any) -> Any:
     emulator.faults.clear()
-    return {"rules": []}
+    return _faults(emulator)
 
 
 def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
@@ -221,24 +231,30 @@ def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
 CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {
     ("GET", "state"): _state,
     ("POST", "reset"): _reset,
-    ("GET", "faults"): lambda emulator, payload: {"rules": emulator.faults.rules()},
+    ("GET", "faults"): lambda emulator, payload: _faults(emulator),
     ("POST", "faults"): _set_faults,
     ("DELETE", "faults"): _clear_faults,
     ("GET", "requests"): lambda emulator, payload: {"requests": emulator.request_log.entries()},
     ("DELETE", "requests"): _clear_requests,
     ("GET", "config"): lambda emulator, payload: emulator.backend.config.tunables(),
     ("PATCH", "config"): lambda emulator, payload: emulator.backend.set_config(payload),
+    ("GET", "deny"): lambda emulator, payload: emulator.backend.denials(),
+    ("POST", "deny"): lambda emulator, payload: emulator.backend.set_denials(payload),
+    ("DELETE", "deny"): lambda emulator, payload: emulator.backend.set_denials({"actions": []}),
 }
 
 
 class EmulatorServer:
     """The emulator in a background thread: `with EmulatorServer() as server: ... server.url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, config: EmulatorConfig | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, config: EmulatorConfig | None = None, fault_seed: int | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.backend = CvmBackend(config or EmulatorConfig())
-        self.faults = FaultBook()
+        self.faults = FaultBook(fault_seed)
+        self.fault_seed = self.faults.seed  # the start seed (drawn when none is given): reset goes back to it
         self.request_log = RequestLog()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -279,6 +295,7 @@ class EmulatorServer:
     def reset(self) -> None:
         self.backend.reset()
         self.faults.clear()
+        self.faults.reseed(self.fault_seed)
         self.request_log.clear()
 
     def control(self, method: str, path: str, payload: Any) -> tuple[int, Any]:

@@ -1,4 +1,9 @@
-"""TC3-HMAC-SHA256 verification, rebuilt from the request's own signed headers."""
+"""TC3-HMAC-SHA256 verification, rebuilt from the request's own signed headers.
+
+The service a request is for is the one its credential scope names (`<date>/<service>/tc3_request`). A Host of
+`<service>.[<region>.][intl.]tencentcloudapi.com` must name the same service; any other Host (`127.0.0.1:PORT`, or
+the literal `http://127.0.0.1:PORT` that tccli's `--endpoint http://...` sends) is verified as it was signed.
+"""
 
 import hashlib
 import hmac
@@ -6,11 +11,13 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from emulator.exceptions import ApiError
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "cvm"
+SERVICES = ("cvm", "tag")  # the services the emulator serves
 MAX_CLOCK_SKEW_SECONDS = 300
 
 _AUTHORIZATION = re.compile(
@@ -24,9 +31,21 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
 
 
-def signature(secret_key: str, date: str, string_to_sign: str) -> str:
-    """The TC3 signature of `string_to_sign` for the cvm service."""
-    key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode("utf-8"), date), SERVICE), "tc3_request")
+def scope_service(headers: Mapping[str, str]) -> str | None:
+    """The service named by the Authorization header's credential scope, or None if the header is garbled."""
+    match = _AUTHORIZATION.match(headers.get("authorization", "").strip())
+    return match["service"] if match else None
+
+
+def host_service(host: str) -> str | None:
+    """The service a `*.tencentcloudapi.com` Host names (scheme and port allowed), else None."""
+    name = urlsplit(host if "//" in host else "//" + host).hostname or ""
+    return name.split(".")[0] if name.endswith(".tencentcloudapi.com") else None
+
+
+def signature(secret_key: str, date: str, string_to_sign: str, service: str = SERVICE) -> str:
+    """The TC3 signature of `string_to_sign` for `service`."""
+    key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode("utf-8"), date), service), "tc3_request")
     return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -39,8 +58,8 @@ def canonical_request(headers: Mapping[str, str], signed_headers: list[str], bod
     )
 
 
-def string_to_sign(timestamp: int, date: str, canonical: str) -> str:
-    scope = f"{date}/{SERVICE}/tc3_request"
+def string_to_sign(timestamp: int, date: str, canonical: str, service: str = SERVICE) -> str:
+    scope = f"{date}/{service}/tc3_request"
     return "\n".join([ALGORITHM, str(timestamp), scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
 
 
@@ -61,11 +80,12 @@ def _timestamp(headers: Mapping[str, str], now: float) -> int:
 
 
 def verify(
-    headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str], now: float | None = None
+    headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str], now: float | None = None,
+    services: tuple[str, ...] = SERVICES,
 ) -> str:
     """Check the request's signature; `headers` are keyed by lowercase name. Returns the SecretId."""
     match = _AUTHORIZATION.match(headers.get("authorization", "").strip())
-    if match is None or match["service"] != SERVICE:
+    if match is None or match["service"] not in services:
         raise ApiError("AuthFailure.InvalidAuthorization", "Authorization header is missing or malformed.")
     signed_headers = match["signed"].split(";")
     if any(name not in headers for name in signed_headers):
@@ -76,7 +96,9 @@ def verify(
         raise ApiError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that it exists.")
     date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
     canonical = canonical_request(headers, signed_headers, body)
-    expected = signature(secret_key, date, string_to_sign(timestamp, date, canonical))
-    if match["date"] != date or not hmac.compare_digest(expected, match["signature"]):
+    service = match["service"]
+    expected = signature(secret_key, date, string_to_sign(timestamp, date, canonical, service), service)
+    named = host_service(headers.get("host", ""))
+    if match["date"] != date or not hmac.compare_digest(expected, match["signature"]) or named not in (None, service):
         raise ApiError("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
     return match["secret_id"]

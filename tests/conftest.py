@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: one CVM emulator per session, reset before each test that asks."""
 
 import os
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,8 +16,29 @@ from emulator.control import EmulatorControl
 
 
 # Safety net: a test (or provider process it starts) that forgets to name the emulator falls back to a dead local
-# port through the environment, never to Tencent Cloud's public endpoint.
-os.environ.setdefault("TENCENTCLOUD_CVM_ENDPOINT", "http://127.0.0.1:9")
+# port through the environment, never to Tencent Cloud's public endpoint. Forced, not defaulted: an endpoint exported
+# in the shell that runs the tests is overridden too (tests/test_safety_net.py).
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+os.environ["TENCENTCLOUD_CVM_ENDPOINT"] = DEAD_ENDPOINT
+
+# The emulator's fault dice are seeded: export this to replay the faults of a failed run (its seed is printed with
+# the failure: "fault seed N").
+FAULT_SEED_VARIABLE = "CVM_EMULATOR_FAULT_SEED"
+
+
+def chosen_fault_seed() -> int:
+    """The seed exported in CVM_EMULATOR_FAULT_SEED, else a fresh one: each run tries other dice, any can be replayed."""
+    raw = os.environ.get(FAULT_SEED_VARIABLE, "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise pytest.UsageError(f"{FAULT_SEED_VARIABLE} must be a non-negative integer, got {raw!r}")
+        return int(raw)
+    return random.SystemRandom().randrange(2**32)
+
+
+def announce_fault_seed(seed: int) -> None:
+    """Printed during setup, so pytest shows it beside a failure (captured stdout)."""
+    print(f"fault seed {seed} (replay: {FAULT_SEED_VARIABLE}={seed})")
 
 
 @dataclass(frozen=True)
@@ -30,16 +52,23 @@ class EmulatorHandle:
 
 
 @pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
+def fault_seed() -> int:
+    """The seed of every emulator's fault dice in this run (each test's emulator starts from it again)."""
+    return chosen_fault_seed()
+
+
+@pytest.fixture(scope="session")
+def emulator_server(fault_seed: int) -> Iterator[EmulatorServer]:
     config = EmulatorConfig(image_build_seconds=0.3, instance_transition_seconds=0.1)
-    with EmulatorServer(port=0, config=config) as server:
+    with EmulatorServer(port=0, config=config, fault_seed=fault_seed) as server:
         yield server
 
 
 @pytest.fixture
 def emulator(emulator_server: EmulatorServer) -> EmulatorHandle:
     control = EmulatorControl(emulator_server.url)
-    control.reset()
+    control.reset()  # also starts the fault dice again from the run's seed
+    announce_fault_seed(control.fault_seed())
     config = emulator_server.backend.config
     return EmulatorHandle(
         url=emulator_server.url, endpoint=emulator_server.endpoint, secret_id=config.secret_id,

@@ -96,7 +96,7 @@ def run_in_thread(call: Callable[[], object]) -> Callable[[float], tuple[float, 
 
 
 def test_cancel_ends_a_create_waiting_for_its_image_and_says_the_next_up_adopts_it(emulator) -> None:
-    emulator.control.set_config(image_build_seconds=60)
+    emulator.control.set_config(image_build_seconds=60, image_visibility_lag_seconds=0)  # visible, and CREATING
     with cvm_host(emulator) as host:
         join = run_in_thread(lambda: host.create(image_urn("web-image"), image_inputs(STOPPED, "web-base")))
         eventually(lambda: "DescribeImages" in actions(emulator.control))  # CreateImage accepted, waiting

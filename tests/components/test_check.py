@@ -94,11 +94,26 @@ def test_data_disk_ids_shape_and_uniqueness():
 
 def test_tag_rules():
     assert check(**VALID, tags={"team": "infra"})[1] == {}
-    assert "must not" not in check(**VALID, tags={"team": "infra"})[1].get("tags", "")
+    assert check(**VALID, tags={"team": "infra"})[0]["tags"] == {"team": "infra"}  # accepted tags go on as written
+    for reserved in ("QCloud:x", "TENCENT-x", "project", "Pulumi-CVM-Image:x"):  # reserved in any case
+        assert "not start with" in check(**VALID, tags={reserved: "x"})[1]["tags"]
     assert "not start with" in check(**VALID, tags={"qcloud:owner": "x"})[1]["tags"]
     assert "not start with" in check(**VALID, tags={"pulumi-cvm-image:instance-id": "x"})[1]["tags"]
     assert "1 to 127" in check(**VALID, tags={"k" * 128: "x"})[1]["tags"]
-    assert "at most 255" in check(**VALID, tags={"k": "v" * 256})[1]["tags"]
+    assert "1 to 255" in check(**VALID, tags={"k": "v" * 256})[1]["tags"]
+    assert "1 to 255" in check(**VALID, tags={"k": ""})[1]["tags"]
+    assert "may hold only" in check(**VALID, tags={"team": "a!b"})[1]["tags"]
+    assert "may hold only" in check(**VALID, tags={" team": "x"})[1]["tags"]
+    assert check(**VALID, tags={"团队": "基础 设施", "a+b=c": "x/y@z:1.0"})[1] == {}
+    assert "at most 49" in check(**VALID, tags={f"k{i}": "v" for i in range(50)})[1]["tags"]
+    assert check(**VALID, tags={f"k{i}": "v" for i in range(49)})[1] == {}
+
+
+@pytest.mark.parametrize("stopping", [{"reboot": True}, {"force_poweroff": True}])
+def test_live_image_cannot_be_combined_with_a_shutdown(stopping):
+    _, failures = check(**VALID, live_image=True, **stopping)
+    assert set(failures) == {"live_image"} and "Set only one of them" in failures["live_image"]
+    assert check(**VALID, live_image=True)[1] == {}
 
 
 @pytest.mark.parametrize("minutes", [0, -5, 1441, "soon"])

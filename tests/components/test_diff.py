@@ -59,7 +59,6 @@ def test_creation_only_settings_are_no_change(changes):
     [
         ({"instance_id": "ins-zzzz9999", "image_name": "web-base-v2"}, ["instance_id"]),
         ({"data_disk_ids": ["disk-aaaa1111"], "image_name": "web-base-v2"}, ["data_disk_ids"]),
-        ({"tags": {"team": "platform"}, "image_name": "web-base-v2"}, ["tags"]),
     ],
 )
 def test_replacement_with_a_new_name_creates_before_deleting(changes, replaces):
@@ -69,9 +68,9 @@ def test_replacement_with_a_new_name_creates_before_deleting(changes, replaces):
     assert result.delete_before_replace is False
 
 
-@pytest.mark.parametrize("key", ["instance_id", "data_disk_ids", "tags"])
+@pytest.mark.parametrize("key", ["instance_id", "data_disk_ids"])
 def test_replacement_keeping_the_name_deletes_first(key):
-    new_value = {"instance_id": "ins-zzzz9999", "data_disk_ids": ["disk-cccc3333"], "tags": {"team": "x"}}[key]
+    new_value = {"instance_id": "ins-zzzz9999", "data_disk_ids": ["disk-cccc3333"]}[key]
     result = diff(**{key: new_value})
     assert result.changes is None
     assert result.replaces == [key]
@@ -99,6 +98,9 @@ def test_unknown_name_on_replace_is_treated_as_possibly_the_same():
         {"delete_bound_snapshots": True},
         {"wait_timeout_minutes": 90.0},
         {"image_name": UNKNOWN},
+        {"tags": {"team": "platform"}},
+        {"tags": None},
+        {"tags": {"team": "platform"}, "image_name": "web-base-v2"},
     ],
 )
 def test_in_place_updates(changes):

@@ -14,8 +14,12 @@ def inject(emulator, action, kind, count=2):
     emulator.control.set_faults([{"action": action, "kind": kind, "count": count, "seconds": 1.0}])
 
 
-def fired(emulator):
-    return [r for r in emulator.control.requests() if r.get("fault")]
+def fired(emulator, action=None, kind=None):
+    """The logged calls that met a fault (of this kind, on this action)."""
+    return [
+        r for r in emulator.control.requests()
+        if r.get("fault") and (action is None or r["action"] == action) and (kind is None or r["fault"] == kind)
+    ]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -23,7 +27,7 @@ def fired(emulator):
 def test_create_converges_on_one_image(provider, checked, emulator, action, kind):
     inject(emulator, action, kind)
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
-    assert fired(emulator)  # the fault really hit the operation
+    assert fired(emulator, action, kind)  # the fault really hit the operation
     assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
     assert images_in(emulator)[0]["ImageState"] == "NORMAL"
 
@@ -33,6 +37,7 @@ def test_create_without_image_id_in_the_answer_converges_too(provider, checked, 
     emulator.control.set_config(create_image_returns_image_id=False)
     inject(emulator, "CreateImage", kind)
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
+    assert fired(emulator, "CreateImage", kind)  # the fault really hit the operation
     assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
 
 
@@ -42,7 +47,7 @@ def test_update_renames_once(provider, checked, emulator, kind):
     inject(emulator, "ModifyImageAttribute", kind)
     provider.update(created.id, created.outs, checked(instance_id=STOPPED, image_name="web-base-v2"))
     assert [image["ImageName"] for image in images_in(emulator)] == ["web-base-v2"]
-    assert fired(emulator)  # the fault really hit the operation
+    assert fired(emulator, "ModifyImageAttribute", kind)  # the fault really hit the operation
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -52,14 +57,16 @@ def test_delete_leaves_nothing(provider, checked, emulator, action, kind):
     inject(emulator, action, kind)
     provider.delete(created.id, created.outs)
     assert images_in(emulator) == []
-    assert fired(emulator)  # the fault really hit the operation
+    assert fired(emulator, action, kind)  # the fault really hit the operation
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_read_sees_through_faults(provider, checked, emulator, kind):
     created = provider.create(checked(instance_id=STOPPED, image_name="web-base"))
     inject(emulator, "DescribeImages", kind)
+    emulator.control.clear_requests()
     assert provider.read(created.id, created.outs).id == created.id
+    assert fired(emulator, "DescribeImages", kind)  # the fault really hit the read
 
 
 @pytest.mark.parametrize(
@@ -80,5 +87,7 @@ def test_a_fault_that_never_stops_fails_at_the_deadline_with_a_clear_message(emu
     message = str(raised.value)
     assert message.startswith(f"CreateImage for image 'web-base' in ap-guangzhou failed with {code}: ")
     assert fix in message
+    sent = emulator.control.requests()
+    assert len(sent) >= 2 and fired(emulator, kind=kind) == sent  # retried, and every call met the fault
     emulator.control.clear_faults()
     assert images_in(emulator) == []

@@ -16,7 +16,8 @@ WEB, API = image_urn("web-image"), image_urn("api-image")
 
 def states_logged(logs: list[engine_pb2.LogRequest], urn: str, image_id: str) -> list[str]:
     """The states in the lines logged for `urn`, each checked to be about `image_id` alone."""
-    messages = [log.message for log in logs if log.urn == urn]
+    # A running builder is stopped for its image first: those lines are about the instance ("instance ins-...: ...").
+    messages = [log.message for log in logs if log.urn == urn and not log.message.startswith("instance ins-")]
     assert all(message.startswith(f"image {image_id}: ") for message in messages), messages
     return [message.removeprefix(f"image {image_id}: ").split(" after ")[0] for message in messages]
 

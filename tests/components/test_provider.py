@@ -36,7 +36,10 @@ def test_create_sends_exactly_what_the_user_set(provider, checked, emulator):
 
     plain, full = (r["params"] for r in calls(emulator, "CreateImage"))
     assert set(plain) == {"InstanceId", "ImageName", "TagSpecification"}
-    assert (full["ForcePoweroff"], full["Sysprep"], full["Reboot"]) == ("true", "false", "true")
+    # Today's API: never Reboot; the provider powers the instance off itself (HARD, as force_poweroff asks).
+    assert set(full) == {"InstanceId", "ImageName", "Sysprep", "TagSpecification"} and full["Sysprep"] == "false"
+    [stop] = calls(emulator, "StopInstances")
+    assert stop["params"] == {"InstanceIds": [RUNNING], "StopType": "HARD"}
 
 
 def test_create_from_a_running_instance_shuts_it_down_and_starts_it_again(provider, checked, emulator):
@@ -50,6 +53,7 @@ def test_create_from_a_running_instance_shuts_it_down_and_starts_it_again(provid
 
 
 def test_create_copes_with_the_seed_response_without_image_id(provider, checked, emulator, cvm_client):
+    emulator.control.set_config(api_era="2018")  # the seed's era: Reboot declared, CreateImage answers without ImageId
     cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base-old", "Reboot": "true"})
     emulator.control.set_config(create_image_returns_image_id=False)
 
@@ -60,14 +64,17 @@ def test_create_copes_with_the_seed_response_without_image_id(provider, checked,
 
 
 def test_failed_build_is_deleted_and_explained(provider, checked, emulator):
-    emulator.control.patch_instance(RUNNING, soft_shutdown_fails=True)
+    """The provider stopped the running instance for the image: it starts it again although the build failed."""
+    emulator.control.patch_instance(RUNNING, image_build_fails=True)
 
     with pytest.raises(CvmImageError) as raised:
-        provider.create(checked(instance_id=RUNNING, image_name="api-base", reboot=True))
+        provider.create(checked(instance_id=RUNNING, image_name="api-base"))
 
     message = str(raised.value)
-    assert "'api-base'" in message and "CREATEFAILED" in message and "force_poweroff=True" in message
+    assert "'api-base'" in message and "CREATEFAILED" in message and "was started again" in message
     assert images_in(emulator) == []
+    assert [r["action"] for r in calls(emulator) if r["action"] in ("StopInstances", "StartInstances")] == [
+        "StopInstances", "StartInstances"]
 
 
 def test_force_poweroff_gets_past_a_failing_soft_shutdown(provider, checked, emulator):
@@ -86,7 +93,7 @@ def test_force_poweroff_gets_past_a_failing_soft_shutdown(provider, checked, emu
             {},
             ["InvalidInstance.NotSupported", "local system disk"],
         ),
-        (lambda e: None, {"instance_id": RUNNING, "reboot": False}, ["InvalidInstance.NotSupported", "reboot=True"]),
+        (lambda e: None, {"instance_id": RUNNING, "reboot": False}, [RUNNING, "reboot: true", "live_image: true", "stop the instance"]),
     ],
     ids=["quota", "no-such-instance", "local-disk", "running-without-reboot"],
 )
@@ -102,7 +109,7 @@ def test_seed_errors_name_the_image_region_and_fix(provider, checked, emulator, 
 
 
 def test_a_name_taken_by_another_image_is_refused_with_its_id(provider, checked, emulator, cvm_client):
-    other = cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base", "Reboot": "true"})["Response"]["ImageId"]
+    other = cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base"})["Response"]["ImageId"]
 
     with pytest.raises(CvmImageError) as raised:
         provider.create(checked(instance_id=STOPPED, image_name="web-base"))
@@ -213,7 +220,7 @@ def test_delete_of_an_image_still_building_waits_for_it(provider, emulator, cvm_
 
 
 def test_timeout_leaves_the_image_and_the_next_create_adopts_it(emulator):
-    emulator.control.set_config(image_build_seconds=4)
+    emulator.control.set_config(image_build_seconds=4, image_visibility_lag_seconds=0)  # visible, and CREATING
     provider = configured_provider(emulator)
     inputs = provider.check({}, {"instance_id": STOPPED, "image_name": "slow", "wait_timeout_minutes": 0.02}).inputs
 
@@ -250,7 +257,7 @@ def test_adopting_by_id_takes_over_and_renames_the_image(provider, checked, emul
 
 def test_adopting_by_exact_name(provider, checked, emulator, cvm_client):
     cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "web-base-extra"})
-    wanted = cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base", "Reboot": "true"})["Response"]["ImageId"]
+    wanted = cvm_client.call_json("CreateImage", {"InstanceId": RUNNING, "ImageName": "web-base"})["Response"]["ImageId"]
     time.sleep(1.0)
     result = provider.create(checked(instance_id=RUNNING, image_name="web-base", adopt_image="web-base"))
     assert result.id == wanted

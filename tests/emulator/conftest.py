@@ -5,9 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.tag.v20180813.tag_client import TagClient
 
 def _wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout
@@ -63,3 +67,24 @@ def create_image(cvm_client: CvmClient) -> Callable[..., str]:
         return cvm_client.call_json("CreateImage", {"InstanceId": instance_id, "ImageName": name, **extra})[
             "Response"]["ImageId"]
     return create
+
+
+@pytest.fixture
+def era_2018(emulator: Any) -> Any:
+    """The emulator serves the seed's 2018 CreateImage (Reboot, soft shutdown, no lags) for this test."""
+    emulator.control.set_config(api_era="2018")
+    return emulator
+
+
+@pytest.fixture
+def no_lag(emulator: Any) -> Any:
+    """Today's API without eventual consistency: new images and their tags are visible at once."""
+    emulator.control.set_config(image_visibility_lag_seconds=0, tag_binding_lag_seconds=0)
+    return emulator
+
+
+@pytest.fixture
+def tag_client(emulator: Any) -> TagClient:
+    """The official Tag API client on the emulator's port (the Tag API needs no region)."""
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
+    return TagClient(Credential(emulator.secret_id, emulator.secret_key), "", profile)

@@ -94,11 +94,12 @@ def test_token_is_never_logged(emulator: Any) -> None:
 def test_reset_clears_faults_log_config_and_state(emulator: Any, cvm_client: CvmClient) -> None:
     emulator.control.set_config(image_quota=3)
     cvm_client.call_json("CreateImage", CREATE)
-    emulator.control.set_faults([{"kind": "delay", "seconds": 0.01}])
+    start_seed = emulator.control.fault_seed()
+    emulator.control.set_faults([{"kind": "delay", "seconds": 0.01}], seed=start_seed + 1)
     emulator.control.reset()
     assert emulator.control.requests() == [] and emulator.control.state()["images"] == []
     assert emulator.control.config()["image_quota"] == 500
-    assert emulator.control._call("GET", "faults") == {"rules": []}
+    assert emulator.control._call("GET", "faults") == {"rules": [], "seed": start_seed}  # the dice start again
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""CreateImage and the other image actions, driven through the official SDK."""
+"""CreateImage and the other image actions in the 2018 era (the seed's contract), driven through the official SDK.
+
+Today's API (the emulator's default) is in test_emulator_today.py, test_emulator_image_rules.py and
+test_emulator_consistency.py.
+"""
 
 import json
 from collections.abc import Callable
@@ -10,6 +14,11 @@ from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 ErrorCode = Callable[[Callable[[], Any]], str]
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"
+
+
+@pytest.fixture(autouse=True)
+def _seed_era(era_2018: Any) -> None:
+    """Every test here runs against the 2018 era."""
 
 
 def _create_request(instance_id: str, name: str, **fields: Any) -> models.CreateImageRequest:
@@ -295,3 +304,21 @@ def test_quota(emulator: Any, cvm_client: CvmClient, create_image: Callable, err
     create_image("ins-emu00003", "two")
     request = {"InstanceId": RUNNING, "ImageName": "three"}
     assert error_code(lambda: cvm_client.call_json("CreateImage", request)) == "ImageQuotaLimitExceeded"
+
+
+def test_the_seeds_six_error_codes(emulator: Any, cvm_client: CvmClient, create_image: Callable,
+                                   error_code: ErrorCode) -> None:
+    """ImageQuotaLimitExceeded, InvalidImageName.Duplicate, InvalidInstance.NotSupported, InvalidInstanceId.NotFound,
+    InvalidParameter.ValueTooLarge, MutexOperation.TaskRunning: each as the 2018 era answers it."""
+    def code(instance_id: str, name: str, **extra: Any) -> str:
+        request = {"InstanceId": instance_id, "ImageName": name, **extra}
+        return error_code(lambda: cvm_client.call_json("CreateImage", request))
+
+    assert code(STOPPED, "x" * 61) == "InvalidParameter.ValueTooLarge"
+    assert code("ins-zzzzzzzz", "new") == "InvalidInstanceId.NotFound"
+    assert code(RUNNING, "new", Reboot="false") == "InvalidInstance.NotSupported"
+    create_image(RUNNING, "taken")
+    assert code(RUNNING, "taken") == "InvalidImageName.Duplicate"
+    assert code(RUNNING, "new") == "MutexOperation.TaskRunning"
+    emulator.control.set_config(image_quota=1)
+    assert code(STOPPED, "new") == "ImageQuotaLimitExceeded"

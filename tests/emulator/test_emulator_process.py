@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tencentcloud.common.credential import Credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import models
@@ -16,6 +18,7 @@ from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from emulator.control import EmulatorControl
 
 REPO = Path(__file__).resolve().parents[2]
+REBOOTED = {"InstanceId": "ins-emu00001", "ImageName": "r", "Reboot": "true"}
 
 
 @contextmanager
@@ -64,3 +67,23 @@ def test_state_file_survives_a_restart(tmp_path: Path, wait_until: Callable[...,
         assert names["ins-emu00003"] == "renamed"
         control.reset()
         assert control.state()["images"] == []
+
+
+def test_era_and_lag_flags() -> None:
+    with _emulator_process() as url:
+        control = EmulatorControl(url)
+        config = control.config()
+        assert (config["api_era"], config["image_visibility_lag_seconds"], config["tag_binding_lag_seconds"]) == (
+            "today", 1.0, 1.0)
+        with pytest.raises(TencentCloudSDKException) as caught:
+            _client(url).call_json("CreateImage", REBOOTED)
+        assert caught.value.code == "UnknownParameter"
+    flags = ("--api-era", "2018", "--image-visibility-lag-seconds", "0", "--tag-binding-lag-seconds", "0.5")
+    with _emulator_process(*flags) as url:
+        control = EmulatorControl(url)
+        config = control.config()
+        assert (config["api_era"], config["image_visibility_lag_seconds"], config["tag_binding_lag_seconds"]) == (
+            "2018", 0.0, 0.5)
+        answer = _client(url).call_json("CreateImage", REBOOTED)
+        assert answer["Response"]["ImageId"].startswith("img-")
+        assert control.state()["era"] == "2018"

@@ -1,7 +1,6 @@
 """The signed JSON protocol: signatures, common errors, parameter validation, robustness."""
 
 import hashlib
-import json
 import socket
 import time
 import uuid
@@ -151,7 +150,8 @@ def test_every_listed_region_is_served(emulator: Any) -> None:
         ({"InstanceId": "ins-emu00001", "ImageName": "a", "TagSpecification": [{"ResourceType": "image",
           "Tags": [{"Key": "k", "Value": "v", "Extra": 1}]}]}, "UnknownParameter"),
         ({"InstanceId": "ins-emu00001"}, "MissingParameter"),
-        ({"ImageName": "a"}, "MissingParameter"),
+        ({"ImageName": "a"}, "InvalidParameter.SpecifyOneParameter"),  # today: InstanceId or SnapshotIds
+        ({"ImageName": "a", "InstanceId": "ins-emu00001", "Reboot": "true"}, "UnknownParameter"),  # gone since 2019
         ({"InstanceId": 7, "ImageName": "a"}, "InvalidParameterValue"),
         ({"InstanceId": "ins-emu00001", "ImageName": "a", "DataDiskIds": "disk-emu0001d"}, "InvalidParameterValue"),
         ({"InstanceId": "ins-emu00001", "ImageName": "a", "DryRun": "perhaps"}, "InvalidParameterValue"),
@@ -208,4 +208,6 @@ def test_error_body_shape(emulator: Any) -> None:
     answer = _signed_post(emulator, "NoSuchThing", b"{}", {"content-type": "application/json"})
     assert set(answer) == {"Error", "RequestId"}
     assert set(answer["Error"]) == {"Code", "Message"}
-    assert json.dumps(answer)
+    assert answer["Error"]["Code"] == "InvalidAction"
+    assert isinstance(answer["Error"]["Message"], str) and "NoSuchThing" in answer["Error"]["Message"]
+    assert str(uuid.UUID(answer["RequestId"])) == answer["RequestId"]

@@ -62,6 +62,7 @@ def test_without_the_cli_or_go_it_says_how_to_install_them(checkout, tmp_path):
     assert not (checkout / ".emulator-state").exists()
 
 
+@pytest.mark.timeout(900)  # two `pulumi up` runs through the real CLI, as the real-CLI tests (tests/cli/conftest.py)
 @pytest.mark.skipif(port_in_use(9000), reason="something already listens on 127.0.0.1:9000")
 def test_two_runs_make_both_local_images_then_change_nothing(checkout):
     if pulumi_executable() is None and os.environ.get("CI") != "true":

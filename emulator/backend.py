@@ -1,0 +1,181 @@
+"""CvmBackend: every region's state behind one lock, saved to a JSON file after every change if asked.
+
+The actions live in per-resource mixins (instances.py, images.py, imaging.py, tags.py); this module holds what they
+share: the regions, persistence, the transaction, configuration, permission denials and the control view.
+"""
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from emulator.config import EmulatorConfig
+from emulator.exceptions import ApiError
+from emulator.images import PUBLIC_IMAGES, Image, ImageActions
+from emulator.imaging import ImagingActions
+from emulator.instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
+from emulator.tags import TagActions
+from emulator.timeline import new_id
+
+DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
+
+
+@dataclass
+class Region:
+    instances: dict[str, Instance] = field(default_factory=dict)
+    images: dict[str, Image] = field(default_factory=dict)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def seeded_regions() -> dict[str, Region]:
+    return {SEED_REGION: Region(instances={instance.instance_id: instance for instance in seeded_instances()})}
+
+
+def _regions_to_json(regions: dict[str, Region]) -> dict[str, Any]:
+    return {
+        name: {
+            "instances": [asdict(instance) for instance in region.instances.values()],
+            "images": [asdict(image) for image in region.images.values()],
+            "snapshots": list(region.snapshots.values()),
+        }
+        for name, region in regions.items()
+    }
+
+
+def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
+    return {
+        name: Region(
+            instances={raw["instance_id"]: Instance(**raw) for raw in region["instances"]},
+            images={raw["image_id"]: Image(**raw) for raw in region["images"]},
+            snapshots={raw["SnapshotId"]: raw for raw in region["snapshots"]},
+        )
+        for name, region in data.items()
+    }
+
+
+class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.start_config = config
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.regions = self._load() if config.state_path else seeded_regions()
+        self.denied: set[str] = set()
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, Region]:
+        assert self.config.state_path is not None
+        if not os.path.exists(self.config.state_path):
+            return seeded_regions()
+        with open(self.config.state_path, encoding="utf-8") as handle:
+            return _regions_from_json(json.load(handle)["regions"])
+
+    def save(self) -> None:
+        path = self.config.state_path
+        if path is None:
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"regions": _regions_to_json(self.regions)}, handle, indent=1)
+        os.replace(temporary, path)
+
+    @contextmanager
+    def transaction(self, save: bool = True) -> Iterator[None]:
+        """Hold the lock; save afterwards unless the body raised."""
+        with self.lock:
+            self._catch_up()
+            yield
+            if save:
+                self.save()
+
+    def _catch_up(self) -> None:
+        """What the clock has made true: terminated instances are gone, due tags are bound."""
+        now = self.clock()
+        for region in self.regions.values():
+            for key in [key for key, instance in region.instances.items() if instance.state(now) == GONE]:
+                del region.instances[key]
+            for image in region.images.values():
+                image.bind_due_tags(now)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.regions = seeded_regions()
+            self.config = self.start_config
+            self.denied = set()
+            self.save()
+
+    def set_config(self, changes: Any) -> dict[str, Any]:
+        with self.lock:
+            self.config = self.config.with_changes(changes)
+            return self.config.tunables()
+
+    # -- permission-policy denials ------------------------------------------------------------
+
+    def set_denials(self, payload: Any) -> dict[str, list[str]]:
+        """Replace the denied actions: {"actions": ["CreateImage", "tag:TagResources", "cvm:*", ...]}."""
+        if not isinstance(payload, dict) or set(payload) != {"actions"} or not isinstance(payload["actions"], list):
+            raise ValueError('expected {"actions": ["CreateImage", "cvm:DeleteImages", "tag:*", ...]}')
+        for action in payload["actions"]:
+            if not isinstance(action, str) or not DENIABLE.match(action):
+                raise ValueError(f"`{action}` is not an action name, `service:Action`, `service:*` or `*`")
+        with self.lock:
+            self.denied = set(payload["actions"])
+        return self.denials()
+
+    def denials(self) -> dict[str, list[str]]:
+        return {"actions": sorted(self.denied)}
+
+    def check_allowed(self, service: str, action: str) -> None:
+        """Answer like a CAM policy that denies the action."""
+        if self.denied & {action, f"{service}:{action}", f"{service}:*", "*"}:
+            raise ApiError(
+                "AuthFailure.UnauthorizedOperation",
+                f"You are not authorized to perform operation ({service}:{action}): a permission policy denies it.",
+            )
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def region(self, name: str) -> Region:
+        return self.regions.setdefault(name, Region())
+
+    def _taken_ids(self) -> set[str]:
+        taken = set(PUBLIC_IMAGES)
+        for region in self.regions.values():
+            taken.update(region.instances, region.images, region.snapshots)
+            for instance in region.instances.values():
+                taken.update(disk["DiskId"] for disk in [instance.system_disk, *instance.data_disks])
+        return taken
+
+    def _new_id(self, prefix: str) -> str:
+        return new_id(prefix, self._taken_ids())
+
+    # -- control ------------------------------------------------------------------------------
+
+    def control_state(self) -> dict[str, Any]:
+        """The whole truth, lags included: Tags are the bound tags, PendingTags those still to be bound."""
+        now = self.clock()
+        instances, images, snapshots = [], [], []
+        for name, region in self.regions.items():
+            for instance in region.instances.values():
+                instances.append({
+                    **instance.describe(now), "Region": name,
+                    "soft_shutdown_fails": instance.soft_shutdown_fails,
+                    "image_build_fails": instance.image_build_fails,
+                })
+            images += [
+                {
+                    **image.describe(now), "Region": name, "PendingTags": [dict(tag) for tag in image.pending_tags],
+                    "Visible": image.visible_at <= now,
+                    "SharedWith": [entry["AccountId"] for entry in image.shared_with],
+                }
+                for image in region.images.values()
+            ]
+            snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
+        return {"era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots}

@@ -1,0 +1,72 @@
+"""The emulator's settings (start flags, and the tunables the control API may change at run time) and fixed facts."""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+REGIONS = (
+    "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-nanjing",
+    "ap-hongkong", "ap-singapore", "ap-tokyo", "ap-seoul", "ap-bangkok", "ap-jakarta",
+    "na-siliconvalley", "na-ashburn", "eu-frankfurt", "sa-saopaulo",
+)
+ACCOUNT_UIN = "100000000001"  # the one account: owner of every private image
+ERAS = ("today", "2018")  # which CVM API the emulator serves; see README "API eras"
+TUNABLE_CONFIG = (
+    "image_build_seconds", "instance_transition_seconds", "image_quota", "create_image_returns_image_id",
+    "api_era", "image_visibility_lag_seconds", "tag_binding_lag_seconds",
+)
+
+
+@dataclass
+class EmulatorConfig:
+    image_build_seconds: float = 3.0
+    instance_transition_seconds: float = 1.0
+    image_quota: int = 500
+    create_image_returns_image_id: bool = True
+    api_era: str = "today"
+    # Eventual consistency of today's API (ignored in the 2018 era): a new image stays out of DescribeImages,
+    # and the tags from CreateImage's TagSpecification stay unbound, for this long after CreateImage.
+    image_visibility_lag_seconds: float = 1.0
+    tag_binding_lag_seconds: float = 1.0
+    secret_id: str = "AKIDEMULATOR00000000"
+    secret_key: str = "emulator-secret-key"
+    state_path: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_tunable("api_era", self.api_era)
+
+    @property
+    def today(self) -> bool:
+        return self.api_era == "today"
+
+    @property
+    def visibility_lag(self) -> float:
+        return self.image_visibility_lag_seconds if self.today else 0.0
+
+    @property
+    def tag_lag(self) -> float:
+        return self.tag_binding_lag_seconds if self.today else 0.0
+
+    def tunables(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in TUNABLE_CONFIG}
+
+    def with_changes(self, changes: Any) -> "EmulatorConfig":
+        """A copy with the tunable settings in `changes`; ValueError says what is wrong."""
+        if not isinstance(changes, dict) or set(changes) - set(TUNABLE_CONFIG):
+            raise ValueError(f"config takes an object with keys among {list(TUNABLE_CONFIG)}")
+        for name, value in changes.items():
+            _check_tunable(name, value)
+        return replace(self, **changes)
+
+
+def _check_tunable(name: str, value: Any) -> None:
+    if name == "api_era":
+        if value not in ERAS:
+            raise ValueError(f"`{name}` must be one of {list(ERAS)}")
+    elif name == "create_image_returns_image_id":
+        if not isinstance(value, bool):
+            raise ValueError(f"`{name}` must be a boolean")
+    elif name == "image_quota":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"`{name}` must be a non-negative integer")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative number")

@@ -1,0 +1,212 @@
+"""The CVM API (2017-03-12): parameter lists, parameter checks and handlers, action -> handler."""
+
+from collections.abc import Callable
+
+from emulator.backend import CvmBackend
+from emulator.exceptions import ApiError
+from emulator.filters import Filters
+from emulator.images import check_lengths
+from emulator.imaging import ImageRequest
+from emulator.instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
+from emulator.params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, invalid
+
+API_VERSION = "2017-03-12"
+MAX_FILTERS = 10
+MAX_FILTER_VALUES = 5
+MAX_PAGE = 100
+
+# Parameter lists: every name today's SDK request models declare (tests/emulator checks them against the installed
+# SDK); names the emulator does not model are `ignored`.
+TAG = Obj({"Key": STR, "Value": STR}, required=("Key", "Value"))
+TAG_SPECIFICATION = [Obj({"ResourceType": STR, "Tags": [TAG]}, required=("ResourceType", "Tags"))]
+FILTERS = [Obj({"Name": STR, "Values": [STR]}, required=("Name", "Values"))]
+SYSTEM_DISK = Obj({"DiskType": STR, "DiskSize": INT, "DiskId": STR},
+                  ignored=("CdcId", "DiskName", "Encrypt", "KmsKeyId"))
+DATA_DISK = Obj({"DiskType": STR, "DiskSize": INT, "DiskId": STR}, ignored=(
+    "DeleteWithInstance", "SnapshotId", "Encrypt", "KmsKeyId", "ThroughputPerformance", "CdcId", "BurstPerformance",
+    "DiskName"))
+PLACEMENT = Obj({"Zone": STR, "ProjectId": INT}, required=("Zone",), ignored=(
+    "HostIds", "HostId", "DedicatedResourcePackTenancy", "DedicatedResourcePackIds", "RackId"))
+RUN_INSTANCES_IGNORED = (
+    "InstanceChargeType", "InstanceChargePrepaid", "VirtualPrivateCloud", "InternetAccessible", "MinCount",
+    "LoginSettings", "SecurityGroupIds", "EnhancedService", "ClientToken", "HostName", "ActionTimer",
+    "DisasterRecoverGroupIds", "InstanceMarketOptions", "UserData", "Metadata", "CpuTopology", "CamRoleName",
+    "HpcClusterId", "LaunchTemplate", "DedicatedClusterId", "ChcIds", "PartitionNumber", "DisableApiTermination",
+    "EnableJumboFrame", "NetworkInterfaces",
+)
+CREATE_IMAGE_TODAY = Obj({
+    "ImageName": STR, "InstanceId": STR, "ImageDescription": STR, "ForcePoweroff": STRBOOL, "Sysprep": STRBOOL,
+    "DataDiskIds": [STR], "SnapshotIds": [STR], "DryRun": BOOL, "TagSpecification": TAG_SPECIFICATION,
+    "ImageFamily": STR,
+}, required=("ImageName",))
+CREATE_IMAGE_2018 = Obj({**CREATE_IMAGE_TODAY.fields, "Reboot": STRBOOL}, required=("ImageName",))
+
+
+def _check_image_name(params: Params, too_large: str) -> None:
+    if "ImageName" in params and not params["ImageName"].strip():
+        raise invalid("ImageName", "a non-empty name")
+    check_lengths(params.get("ImageName"), params.get("ImageDescription"), too_large)
+
+
+def _tags(params: Params, resource_type: str) -> list[dict[str, str]]:
+    tags = []
+    for index, spec in enumerate(params.get("TagSpecification", [])):
+        if spec["ResourceType"] != resource_type:
+            raise invalid(f"TagSpecification.{index}.ResourceType", f'"{resource_type}"')
+        tags += spec["Tags"]
+    return tags
+
+
+def _ids(params: Params, name: str) -> list[str]:
+    ids = params[name]
+    if not 1 <= len(ids) <= MAX_PAGE:
+        raise invalid(name, f"between 1 and {MAX_PAGE} ids")
+    return ids
+
+
+def _selection(params: Params, ids_name: str, coexist_code: str) -> tuple[list[str], Filters, int, int]:
+    """Ids xor filters, and the page."""
+    if ids_name in params and "Filters" in params:
+        raise ApiError(coexist_code, f"`{ids_name}` and `Filters` cannot be given together.")
+    filters = params.get("Filters", [])
+    if len(filters) > MAX_FILTERS or any(len(item["Values"]) > MAX_FILTER_VALUES for item in filters):
+        raise ApiError(
+            "InvalidFilterValue.LimitExceeded", f"At most {MAX_FILTERS} filters of {MAX_FILTER_VALUES} values each."
+        )
+    offset, limit = params.get("Offset", 0), params.get("Limit", 20)
+    if offset < 0:
+        raise invalid("Offset", "a non-negative integer")
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid("Limit", f"an integer from 1 to {MAX_PAGE}")
+    return params.get(ids_name, []), [(item["Name"], item["Values"]) for item in filters], offset, limit
+
+
+def _disk(params: Params, path: str, default_size: int) -> dict[str, object]:
+    disk_type = params.get("DiskType", "CLOUD_PREMIUM")
+    if disk_type not in DISK_TYPES:
+        raise invalid(f"{path}.DiskType", f"one of {list(DISK_TYPES)}")
+    size = params.get("DiskSize", default_size)
+    if not 10 <= size <= 32000:
+        raise invalid(f"{path}.DiskSize", "a size from 10 to 32000 GB")
+    return {"DiskType": disk_type, "DiskSize": size}
+
+
+# -- handlers ------------------------------------------------------------------------------------
+
+def run_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    count = params.get("InstanceCount", 1)
+    if not 1 <= count <= MAX_PAGE:
+        raise invalid("InstanceCount", f"an integer from 1 to {MAX_PAGE}")
+    launch = LaunchRequest(
+        zone=params["Placement"]["Zone"], count=count, name=params.get("InstanceName", "Unnamed"),
+        image_id=params.get("ImageId", DEFAULT_IMAGE_ID), instance_type=params.get("InstanceType", "S5.MEDIUM4"),
+        system_disk=_disk(params.get("SystemDisk", {}), "SystemDisk", 50),
+        data_disks=[_disk(disk, f"DataDisks.{i}", 100) for i, disk in enumerate(params.get("DataDisks", []))],
+        tags=_tags(params, "instance"), dry_run=params.get("DryRun", False),
+    )
+    return {"InstanceIdSet": backend.run_instances(region, launch)}
+
+
+def describe_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    total, items = backend.describe_instances(region, *_selection(params, "InstanceIds", "InvalidParameterValue"))
+    return {"TotalCount": total, "InstanceSet": items}
+
+
+def _power(action: str) -> Callable[[CvmBackend, str, Params], Params]:
+    def handler(backend: CvmBackend, region: str, params: Params) -> Params:
+        backend.change_power(region, action, _ids(params, "InstanceIds"))
+        return {}
+    return handler
+
+
+def _source(params: Params, today: bool) -> None:
+    """InstanceId xor SnapshotIds (today); the 2018 era knows InstanceId only."""
+    if not today:
+        if "SnapshotIds" in params:
+            raise ApiError("InvalidParameterValue", "`SnapshotIds` is not supported by the emulator; use `InstanceId`.")
+        if "InstanceId" not in params:
+            raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceId`.")
+        return
+    if "InstanceId" in params and "SnapshotIds" in params:
+        raise ApiError("InvalidParameterConflict", "`InstanceId` and `SnapshotIds` cannot be given together.")
+    if "InstanceId" not in params and not params.get("SnapshotIds"):
+        raise ApiError("InvalidParameter.SpecifyOneParameter", "Give `InstanceId` or `SnapshotIds`.")
+    if "SnapshotIds" in params and "DataDiskIds" in params:
+        raise ApiError("InvalidParameterConflict", "`DataDiskIds` goes with `InstanceId`, not with `SnapshotIds`.")
+
+
+def create_image(backend: CvmBackend, region: str, params: Params) -> Params:
+    _source(params, backend.config.today)
+    _check_image_name(params, "InvalidParameter.ValueTooLarge")
+    request = ImageRequest(
+        name=params["ImageName"], instance_id=params.get("InstanceId"), snapshot_ids=params.get("SnapshotIds", []),
+        description=params.get("ImageDescription", ""), family=params.get("ImageFamily", ""),
+        force_poweroff=params.get("ForcePoweroff", False), reboot=params.get("Reboot", True),
+        data_disk_ids=params.get("DataDiskIds", []), tags=_tags(params, "image"), dry_run=params.get("DryRun", False),
+    )
+    image = backend.create_image(region, request)
+    return {"ImageId": image.image_id} if backend.config.create_image_returns_image_id else {}
+
+
+def describe_images(backend: CvmBackend, region: str, params: Params) -> Params:
+    coexist = "InvalidParameter.InvalidParameterCoexistImageIdsFilters" if backend.config.today else (
+        "InvalidParameterValue")
+    total, items = backend.describe_images(region, *_selection(params, "ImageIds", coexist))
+    return {"TotalCount": total, "ImageSet": items}
+
+
+def modify_image_attribute(backend: CvmBackend, region: str, params: Params) -> Params:
+    too_large = "InvalidParameterValue.TooLarge" if backend.config.today else "InvalidParameter.ValueTooLarge"
+    _check_image_name(params, too_large)
+    changes = {key: value for key, value in params.items() if key != "ImageId"}
+    backend.modify_image_attribute(region, params["ImageId"], changes)
+    return {}
+
+
+def delete_images(backend: CvmBackend, region: str, params: Params) -> Params:
+    ids = _ids(params, "ImageIds")
+    backend.delete_images(region, ids, params.get("DeleteBindedSnap", False), params.get("DryRun", False))
+    return {}
+
+
+def describe_image_quota(backend: CvmBackend, region: str, params: Params) -> Params:
+    return {"ImageNumQuota": backend.config.image_quota}
+
+
+def modify_image_share_permission(backend: CvmBackend, region: str, params: Params) -> Params:
+    account_ids = _ids(params, "AccountIds")
+    backend.modify_image_share_permission(region, params["ImageId"], account_ids, params["Permission"])
+    return {}
+
+
+def describe_image_share_permission(backend: CvmBackend, region: str, params: Params) -> Params:
+    return {"SharePermissionSet": backend.describe_image_share_permission(region, params["ImageId"])}
+
+
+INSTANCE_IDS = Obj({"InstanceIds": [STR]}, required=("InstanceIds",))
+ACTIONS: dict[str, Action] = {
+    "RunInstances": Action(run_instances, Obj({
+        "Placement": PLACEMENT, "InstanceCount": INT, "InstanceName": STR, "ImageId": STR, "InstanceType": STR,
+        "SystemDisk": SYSTEM_DISK, "DataDisks": [DATA_DISK], "TagSpecification": TAG_SPECIFICATION, "DryRun": BOOL,
+    }, required=("Placement",), ignored=RUN_INSTANCES_IGNORED)),
+    "DescribeInstances": Action(describe_instances, Obj(
+        {"InstanceIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT}), mutating=False),
+    "StartInstances": Action(_power("StartInstances"), INSTANCE_IDS),
+    "StopInstances": Action(_power("StopInstances"), Obj(
+        {**INSTANCE_IDS.fields, "ForceStop": BOOL, "StopType": STR, "StoppedMode": STR}, required=("InstanceIds",))),
+    "TerminateInstances": Action(_power("TerminateInstances"), Obj(
+        {**INSTANCE_IDS.fields, "ReleaseAddress": BOOL, "ReleasePrepaidDataDisks": BOOL}, required=("InstanceIds",))),
+    "CreateImage": Action(create_image, CREATE_IMAGE_TODAY, params_2018=CREATE_IMAGE_2018),
+    "DescribeImages": Action(describe_images, Obj(
+        {"ImageIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT, "InstanceType": STR}), mutating=False),
+    "ModifyImageAttribute": Action(modify_image_attribute, Obj({
+        "ImageId": STR, "ImageName": STR, "ImageDescription": STR, "ImageFamily": STR, "ImageDeprecated": BOOL,
+    }, required=("ImageId",))),
+    "DeleteImages": Action(delete_images, Obj(
+        {"ImageIds": [STR], "DeleteBindedSnap": BOOL, "DryRun": BOOL}, required=("ImageIds",))),
+    "DescribeImageQuota": Action(describe_image_quota, Obj({}), mutating=False),
+    "ModifyImageSharePermission": Action(modify_image_share_permission, Obj(
+        {"ImageId": STR, "AccountIds": [STR], "Permission": STR}, required=("ImageId", "AccountIds", "Permission"))),
+    "DescribeImageSharePermission": Action(
+        describe_image_share_permission, Obj({"ImageId": STR}, required=("ImageId",)), mutating=False),
+}

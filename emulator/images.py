@@ -1,0 +1,240 @@
+"""Images: their state, the public images, and the image actions other than CreateImage (a mixin of CvmBackend)."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator.config import ACCOUNT_UIN
+from emulator.exceptions import ApiError
+from emulator.filters import Extractor, Filters, apply_filters, tag_keys, tag_values
+from emulator.instances import dry_run
+from emulator.timeline import Described, Timeline, iso_time, state_at
+
+if TYPE_CHECKING:
+    from emulator.backend import Region
+
+IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
+ACCOUNT_ID = re.compile(r"^[0-9]{5,20}$")
+BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")  # today's API refuses to modify or delete an image in these
+MAX_SHARED_ACCOUNTS = 500
+
+
+@dataclass
+class Image:
+    image_id: str
+    region: str
+    name: str
+    created_at: float
+    timeline: Timeline
+    size: int
+    os_name: str
+    platform: str
+    image_type: str = "PRIVATE_IMAGE"
+    description: str = ""
+    family: str = ""
+    deprecated: bool = False
+    instance_id: str | None = None
+    snapshot_set: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)  # bound tags: what DescribeImages and the Tag API see
+    pending_tags: list[dict[str, str]] = field(default_factory=list)  # CreateImage's tags, bound at tags_bind_at
+    tags_bind_at: float | None = None
+    visible_at: float = 0.0  # DescribeImages lists the image from this time on
+    shared_with: list[dict[str, str]] = field(default_factory=list)  # [{"AccountId", "CreatedTime"}]
+
+    def state(self, now: float) -> str:
+        return state_at(self.timeline, now)
+
+    def bind_due_tags(self, now: float) -> None:
+        """Bind CreateImage's tags once their time has come; they overwrite values set meanwhile (a late bind)."""
+        if self.tags_bind_at is None or self.tags_bind_at > now:
+            return
+        bound = {tag["Key"]: tag["Value"] for tag in self.tags}
+        bound.update({tag["Key"]: tag["Value"] for tag in self.pending_tags})
+        self.tags = [{"Key": key, "Value": value} for key, value in bound.items()]
+        self.pending_tags, self.tags_bind_at = [], None
+
+    def describe(self, now: float) -> Described:
+        state = self.state(now)
+        private = self.image_type == "PRIVATE_IMAGE"
+        return {
+            "ImageId": self.image_id,
+            "OsName": self.os_name,
+            "ImageType": self.image_type,
+            "CreatedTime": iso_time(self.created_at),
+            "ImageName": self.name,
+            "ImageDescription": self.description,
+            "ImageSize": self.size,
+            "Architecture": "x86_64",
+            "ImageState": state,
+            "Platform": self.platform,
+            "ImageCreator": ACCOUNT_UIN if private else None,
+            "ImageSource": "CREATE_IMAGE" if private else "OFFICIAL",
+            "SyncPercent": 100 if state == "NORMAL" else 0,
+            "IsSupportCloudinit": True,
+            "SnapshotSet": [dict(snapshot) for snapshot in self.snapshot_set],
+            "Tags": [dict(tag) for tag in self.tags],
+            "LicenseType": "TencentCloud",
+            "ImageFamily": self.family,
+            "ImageDeprecated": self.deprecated,
+        }
+
+
+def _public_image(image_id: str, name: str, os_name: str, platform: str) -> Image:
+    released = 1_672_531_200.0  # 2023-01-01T00:00:00Z
+    return Image(
+        image_id=image_id, region="*", name=name, created_at=released, timeline=[[released, "NORMAL"]],
+        size=20, os_name=os_name, platform=platform, image_type="PUBLIC_IMAGE", description=os_name,
+    )
+
+
+# Offered in every region; they count toward no quota and cannot be changed or deleted.
+PUBLIC_IMAGES = {
+    image.image_id: image
+    for image in (
+        _public_image("img-9id7emv7", "TencentOS Server 3.1 (TK4)", "TencentOS Server 3.1 (TK4)", "TencentOS"),
+        _public_image("img-487zeit5", "Ubuntu Server 22.04 LTS 64bit", "Ubuntu Server 22.04 LTS 64bit", "Ubuntu"),
+    )
+}
+
+# DescribeImages' filters. Today's API documents no image-state filter and matches image-name and platform fuzzily;
+# the 2018 era keeps the emulator's earlier table.
+IMAGE_FILTERS_2018: dict[str, Extractor] = {
+    "image-id": lambda item: [item["ImageId"]],
+    "image-name": lambda item: [item["ImageName"]],
+    "image-type": lambda item: [item["ImageType"]],
+    "image-state": lambda item: [item["ImageState"]],
+    "platform": lambda item: [item["Platform"]],
+    "tag-key": tag_keys,
+    "tag-value": tag_values,
+}
+IMAGE_FILTERS_TODAY = {name: extract for name, extract in IMAGE_FILTERS_2018.items() if name != "image-state"}
+FUZZY_2018, FUZZY_TODAY = ("image-name",), ("image-name", "platform")
+
+
+def check_lengths(name: str | None, description: str | None, code: str) -> None:
+    for label, value, maximum in (("ImageName", name, 60), ("ImageDescription", description, 256)):
+        if value is not None and len(value) > maximum:
+            raise ApiError(code, f"`{label}` is longer than {maximum} characters.")
+
+
+class ImageActions:
+    """DescribeImages, ModifyImageAttribute, DeleteImages and image sharing."""
+
+    # Provided by CvmBackend.
+    config: Any
+    clock: Callable[[], float]
+    region: Callable[[str], "Region"]
+    public_images = PUBLIC_IMAGES
+
+    @staticmethod
+    def _private_image(region: "Region", image_id: str) -> Image:
+        if not IMAGE_ID.match(image_id):
+            raise ApiError("InvalidImageId.Malformed", f"Image id `{image_id}` is malformed.")
+        if image_id in PUBLIC_IMAGES:
+            raise ApiError("UnauthorizedOperation.ImageNotBelongToAccount", f"Image `{image_id}` is a public image.")
+        if image_id not in region.images:
+            raise ApiError("InvalidImageId.NotFound", f"Image `{image_id}` is not found.")
+        return region.images[image_id]
+
+    def _image_task_running(self, region: "Region", instance_id: str) -> bool:
+        now = self.clock()
+        return any(
+            image.instance_id == instance_id and image.state(now) == "CREATING" for image in region.images.values()
+        )
+
+    @staticmethod
+    def _name_taken(region: "Region", name: str, except_id: str | None = None) -> bool:
+        return any(image.name == name and image.image_id != except_id for image in region.images.values())
+
+    def describe_images(
+        self, region_name: str, image_ids: list[str], filters: Filters, offset: int, limit: int
+    ) -> tuple[int, list[Described]]:
+        for image_id in image_ids:
+            if not IMAGE_ID.match(image_id):
+                raise ApiError("InvalidImageId.Malformed", f"Image id `{image_id}` is malformed.")
+        now = self.clock()
+        pool = [image for image in self.region(region_name).images.values() if image.visible_at <= now]
+        pool += PUBLIC_IMAGES.values()
+        chosen = [image for image in pool if not image_ids or image.image_id in image_ids]
+        chosen.sort(key=lambda image: (-image.created_at, image.image_id))
+        described = [image.describe(now) for image in chosen]
+        if self.config.today:
+            matched = apply_filters(described, filters, IMAGE_FILTERS_TODAY, FUZZY_TODAY)
+        else:
+            matched = apply_filters(described, filters, IMAGE_FILTERS_2018, FUZZY_2018)
+        return len(matched), matched[offset:offset + limit]
+
+    def _modifiable(self, region: "Region", image_id: str) -> Image:
+        image = self._private_image(region, image_id)
+        if image.shared_with:
+            raise ApiError(
+                "UnsupportedOperation.SharedImageModifyUnsupported",
+                f"Image `{image_id}` is shared with other accounts; cancel the sharing before modifying it.",
+            )
+        if self.config.today and image.state(self.clock()) in BUSY_STATES:
+            raise ApiError(
+                "InvalidImageId.IncorrectState",
+                f"Image `{image_id}` is {image.state(self.clock())}; it can be modified once it is NORMAL.",
+            )
+        return image
+
+    def modify_image_attribute(self, region_name: str, image_id: str, changes: dict[str, Any]) -> None:
+        """`changes` holds the given ones of ImageName, ImageDescription, ImageFamily, ImageDeprecated."""
+        region = self.region(region_name)
+        image = self._modifiable(region, image_id)
+        name = changes.get("ImageName")
+        if name is not None and self._name_taken(region, name, except_id=image_id):
+            raise ApiError("InvalidImageName.Duplicate", f"Image name `{name}` already exists in this region.")
+        image.name = changes.get("ImageName", image.name)
+        image.description = changes.get("ImageDescription", image.description)
+        image.family = changes.get("ImageFamily", image.family)
+        image.deprecated = changes.get("ImageDeprecated", image.deprecated)
+
+    def delete_images(self, region_name: str, image_ids: list[str], delete_snapshots: bool, dry: bool) -> None:
+        region, now = self.region(region_name), self.clock()
+        images = [self._private_image(region, image_id) for image_id in image_ids]
+        busy = BUSY_STATES if self.config.today else ("CREATING",)
+        for image in images:
+            if image.state(now) in busy:
+                raise ApiError("InvalidImageId.IncorrectState", f"Image `{image.image_id}` is {image.state(now)}.")
+            if image.shared_with:
+                raise ApiError(
+                    "InvalidImageId.InShared",
+                    f"Image `{image.image_id}` is shared with other accounts; cancel the sharing before deleting it.",
+                )
+        if dry:
+            raise dry_run()
+        for image in images:
+            del region.images[image.image_id]
+            if delete_snapshots:
+                for snapshot in image.snapshot_set:
+                    region.snapshots.pop(snapshot["SnapshotId"], None)
+
+    def modify_image_share_permission(
+        self, region_name: str, image_id: str, account_ids: list[str], permission: str
+    ) -> None:
+        image = self._private_image(self.region(region_name), image_id)
+        if permission not in ("SHARE", "CANCEL"):
+            raise ApiError("InvalidParameterValue", "`Permission` must be SHARE or CANCEL.")
+        for account_id in account_ids:
+            if not ACCOUNT_ID.match(account_id):
+                raise ApiError("InvalidAccountId.NotFound", f"Account `{account_id}` is not found.")
+            if account_id == ACCOUNT_UIN:
+                raise ApiError("FailedOperation.AccountIsYourSelf", "An image cannot be shared with its own account.")
+        shared = {entry["AccountId"] for entry in image.shared_with}
+        if permission == "CANCEL":
+            image.shared_with = [entry for entry in image.shared_with if entry["AccountId"] not in account_ids]
+            return
+        if image.state(self.clock()) != "NORMAL":
+            raise ApiError("InvalidParameterValue.InvalidImageState", f"Image `{image_id}` is not NORMAL.")
+        if shared & set(account_ids):
+            raise ApiError("FailedOperation.AccountAlreadyExists", "The image is already shared with that account.")
+        if len(shared | set(account_ids)) > MAX_SHARED_ACCOUNTS:
+            raise ApiError("OverQuota", f"An image can be shared with at most {MAX_SHARED_ACCOUNTS} accounts.")
+        created = iso_time(self.clock())
+        image.shared_with += [{"AccountId": account_id, "CreatedTime": created} for account_id in account_ids]
+
+    def describe_image_share_permission(self, region_name: str, image_id: str) -> list[dict[str, str]]:
+        image = self._private_image(self.region(region_name), image_id)
+        return [dict(entry) for entry in image.shared_with]

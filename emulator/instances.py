@@ -1,0 +1,262 @@
+"""Instances: their state, seeding, and the instance actions (a mixin of CvmBackend)."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator.exceptions import ApiError
+from emulator.filters import Extractor, Filters, apply_filters, tag_keys, tag_values
+from emulator.timeline import Described, Timeline, iso_time, state_at, steps
+
+if TYPE_CHECKING:
+    from emulator.backend import Region
+
+SEED_REGION = "ap-guangzhou"
+SEED_ZONE = "ap-guangzhou-3"
+DEFAULT_IMAGE_ID = "img-9id7emv7"
+DISK_TYPES = (
+    "LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD",
+)
+LOCAL_DISK_TYPES = ("LOCAL_BASIC", "LOCAL_SSD")
+INSTANCE_STATES = (
+    "PENDING", "LAUNCH_FAILED", "RUNNING", "STOPPED", "STARTING", "STOPPING", "REBOOTING", "SHUTDOWN", "TERMINATING",
+)
+GONE = "GONE"  # internal last step of a terminated instance: it disappears from every answer
+INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
+
+
+@dataclass
+class Instance:
+    instance_id: str
+    region: str
+    zone: str
+    name: str
+    instance_type: str
+    image_id: str
+    system_disk: dict[str, Any]
+    data_disks: list[dict[str, Any]]
+    created_at: float
+    timeline: Timeline
+    tags: list[dict[str, str]] = field(default_factory=list)
+    latest_operation: str | None = None
+    latest_operation_failed: bool = False
+    soft_shutdown_fails: bool = False
+    image_build_fails: bool = False
+
+    def state(self, now: float) -> str:
+        return state_at(self.timeline, now)
+
+    def is_settled(self, now: float) -> bool:
+        return self.timeline[-1][0] <= now
+
+    def set_timeline(self, operation: str, timeline: Timeline, failed: bool = False) -> None:
+        self.timeline = timeline
+        self.latest_operation = operation
+        self.latest_operation_failed = failed
+
+    def describe(self, now: float) -> Described:
+        operation_state = None
+        if self.latest_operation is not None:
+            operation_state = "FAILED" if self.latest_operation_failed else "SUCCESS"
+            operation_state = operation_state if self.is_settled(now) else "OPERATING"
+        return {
+            "InstanceId": self.instance_id,
+            "InstanceName": self.name,
+            "InstanceState": self.state(now),
+            "InstanceType": self.instance_type,
+            "ImageId": self.image_id,
+            "Placement": {"Zone": self.zone, "ProjectId": 0},
+            "SystemDisk": dict(self.system_disk),
+            "DataDisks": [dict(disk) for disk in self.data_disks],
+            "CreatedTime": iso_time(self.created_at),
+            "LatestOperation": self.latest_operation,
+            "LatestOperationState": operation_state,
+            "Tags": [dict(tag) for tag in self.tags],
+        }
+
+
+def _seed_instance(number: int, name: str, state: str) -> Instance:
+    return Instance(
+        instance_id=f"ins-emu0000{number}", region=SEED_REGION, zone=SEED_ZONE, name=name,
+        instance_type="S5.MEDIUM4", image_id=DEFAULT_IMAGE_ID,
+        system_disk={"DiskId": f"disk-emu000{number}s", "DiskType": "CLOUD_PREMIUM", "DiskSize": 50},
+        data_disks=[{"DiskId": f"disk-emu000{number}d", "DiskType": "CLOUD_PREMIUM", "DiskSize": 100}],
+        created_at=1_704_067_200.0,  # 2024-01-01T00:00:00Z
+        timeline=[[0.0, state]],
+    )
+
+
+def seeded_instances() -> list[Instance]:
+    return [
+        _seed_instance(1, "builder-web", "STOPPED"),
+        _seed_instance(2, "builder-api", "RUNNING"),
+        _seed_instance(3, "builder-batch", "RUNNING"),
+    ]
+
+
+INSTANCE_FILTERS: dict[str, Extractor] = {
+    "instance-id": lambda item: [item["InstanceId"]],
+    "instance-name": lambda item: [item["InstanceName"]],
+    "instance-state": lambda item: [item["InstanceState"]],
+    "zone": lambda item: [item["Placement"]["Zone"]],
+    "tag-key": tag_keys,
+    "tag-value": tag_values,
+}
+
+
+def state_error(instance: Instance, state: str) -> ApiError:
+    suffix = "".join(part.capitalize() for part in state.split("_"))
+    return ApiError(
+        f"UnsupportedOperation.InstanceState{suffix}",
+        f"Instance `{instance.instance_id}` is in state {state}; the operation is not supported in this state.",
+    )
+
+
+def dry_run() -> ApiError:
+    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
+
+
+@dataclass
+class LaunchRequest:
+    """A validated RunInstances request."""
+
+    zone: str
+    count: int = 1
+    name: str = "Unnamed"
+    image_id: str = DEFAULT_IMAGE_ID
+    instance_type: str = "S5.MEDIUM4"
+    system_disk: dict[str, Any] = field(default_factory=lambda: {"DiskType": "CLOUD_PREMIUM", "DiskSize": 50})
+    data_disks: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+
+# What each power action accepts, and the steps it starts: (seconds after the previous step, state);
+# None stands for instance_transition_seconds.
+POWER_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[tuple[float | None, str], ...]]] = {
+    "StartInstances": (("STOPPED",), ((0.0, "STARTING"), (None, "RUNNING"))),
+    "StopInstances": (("RUNNING",), ((0.0, "STOPPING"), (None, "STOPPED"))),
+    "TerminateInstances": (
+        ("RUNNING", "STOPPED", "LAUNCH_FAILED", "SHUTDOWN"), ((0.0, "TERMINATING"), (None, GONE)),
+    ),
+}
+
+
+class InstanceActions:
+    """RunInstances, DescribeInstances, Start/Stop/TerminateInstances and the instance control facts."""
+
+    # Provided by CvmBackend and the other mixins.
+    config: Any
+    clock: Callable[[], float]
+    regions: dict[str, "Region"]
+    region: Callable[[str], "Region"]
+    _new_id: Callable[[str], str]
+    _private_image: Callable[..., Any]
+    _image_task_running: Callable[["Region", str], bool]
+    public_images: dict[str, Any]
+
+    @staticmethod
+    def _instance(region: "Region", instance_id: str) -> Instance:
+        if not INSTANCE_ID.match(instance_id):
+            raise ApiError("InvalidInstanceId.Malformed", f"Instance id `{instance_id}` is malformed.")
+        if instance_id not in region.instances:
+            raise ApiError("InvalidInstanceId.NotFound", f"Instance `{instance_id}` is not found.")
+        return region.instances[instance_id]
+
+    def run_instances(self, region_name: str, launch: LaunchRequest) -> list[str]:
+        if not launch.zone.startswith(region_name + "-"):
+            raise ApiError("InvalidZone.MismatchRegion", f"Zone `{launch.zone}` is not in region {region_name}.")
+        region = self.region(region_name)
+        if launch.image_id not in self.public_images:
+            self._private_image(region, launch.image_id)
+        if launch.dry_run:
+            raise dry_run()
+        now = self.clock()
+        return [self._launch(region, region_name, launch, now).instance_id for _ in range(launch.count)]
+
+    def _launch(self, region: "Region", region_name: str, launch: LaunchRequest, now: float) -> Instance:
+        instance = Instance(
+            instance_id=self._new_id("ins-"), region=region_name, zone=launch.zone, name=launch.name,
+            instance_type=launch.instance_type, image_id=launch.image_id,
+            system_disk={"DiskId": self._new_id("disk-"), **launch.system_disk},
+            data_disks=[], created_at=now, tags=[dict(tag) for tag in launch.tags],
+            timeline=steps(now, (0.0, "PENDING"), (self.config.instance_transition_seconds, "RUNNING")),
+            latest_operation="RunInstances",
+        )
+        region.instances[instance.instance_id] = instance
+        instance.data_disks = [{"DiskId": self._new_id("disk-"), **disk} for disk in launch.data_disks]
+        return instance
+
+    def describe_instances(
+        self, region_name: str, instance_ids: list[str], filters: Filters, offset: int, limit: int
+    ) -> tuple[int, list[Described]]:
+        region, now = self.region(region_name), self.clock()
+        for instance_id in instance_ids:
+            if not INSTANCE_ID.match(instance_id):
+                raise ApiError("InvalidInstanceId.Malformed", f"Instance id `{instance_id}` is malformed.")
+        chosen = [i for i in region.instances.values() if not instance_ids or i.instance_id in instance_ids]
+        described = [instance.describe(now) for instance in sorted(chosen, key=lambda i: (i.created_at, i.instance_id))]
+        matched = apply_filters(described, filters, INSTANCE_FILTERS)
+        return len(matched), matched[offset:offset + limit]
+
+    def change_power(self, region_name: str, action: str, instance_ids: list[str]) -> None:
+        """Start, stop or terminate all the instances, or none of them."""
+        allowed, power_steps = POWER_ACTIONS[action]
+        region, now = self.region(region_name), self.clock()
+        instances = [self._instance(region, instance_id) for instance_id in instance_ids]
+        for instance in instances:
+            state = instance.state(now)
+            if state not in allowed:
+                raise state_error(instance, state)
+            if self._image_task_running(region, instance.instance_id):
+                raise ApiError(
+                    "OperationDenied.InstanceOperationInProgress",
+                    f"Instance `{instance.instance_id}` has an image task in progress.",
+                )
+        transition = self.config.instance_transition_seconds
+        timeline = steps(now, *((transition if delay is None else delay, state) for delay, state in power_steps))
+        for instance in instances:
+            instance.set_timeline(action, [list(step) for step in timeline])
+
+    def patch_instance(self, instance_id: str, facts: Any) -> Described:
+        """Change instance facts; KeyError if there is no such instance, ValueError for bad facts."""
+        instance = next(
+            (region.instances[instance_id] for region in self.regions.values() if instance_id in region.instances), None
+        )
+        if instance is None:
+            raise KeyError(instance_id)
+        if not isinstance(facts, dict) or not facts:
+            raise ValueError(f"facts must be a non-empty object with keys among {sorted(INSTANCE_FACTS)}")
+        for name, value in facts.items():
+            if name not in INSTANCE_FACTS or not INSTANCE_FACTS[name][0](value):
+                raise ValueError(f"`{name}` is not an instance fact or has a bad value")
+        for name, value in facts.items():
+            INSTANCE_FACTS[name][1](instance, value, self.clock())
+        return instance.describe(self.clock())
+
+
+def _set_attribute(attribute: str) -> Callable[[Instance, Any, float], None]:
+    return lambda instance, value, now: setattr(instance, attribute, value)
+
+
+def _set_disk_type(instance: Instance, value: Any, now: float) -> None:
+    instance.system_disk["DiskType"] = value
+
+
+def _set_state(instance: Instance, value: Any, now: float) -> None:
+    instance.timeline = [[now, value]]
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+# Control-API facts: name -> (is the value valid, apply it).
+INSTANCE_FACTS: dict[str, tuple[Callable[[Any], bool], Callable[[Instance, Any, float], None]]] = {
+    "soft_shutdown_fails": (_is_bool, _set_attribute("soft_shutdown_fails")),
+    "image_build_fails": (_is_bool, _set_attribute("image_build_fails")),
+    "system_disk_type": (lambda value: value in DISK_TYPES, _set_disk_type),
+    "InstanceState": (lambda value: value in INSTANCE_STATES, _set_state),
+    "InstanceName": (lambda value: isinstance(value, str) and 0 < len(value) <= 128, _set_attribute("name")),
+}

@@ -1,0 +1,111 @@
+"""More than one page: DescribeImages answers at most 100 images a call (Limit <= 100, ImageIds <= 100).
+
+The name filter is fuzzy, so an exact name can sit behind a page of images whose names merely contain it (the
+newest are listed first), and a `pulumi up` of many images polls more than 100 ids at once.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from components.client import DESCRIBE_LIMIT, CvmApi
+from components.errors import CvmImageError
+from components.retry import Deadline
+from components.settings import resolve_settings
+from tests.components.conftest import configured_provider, images_in
+from tests.components.emulator_helpers import STOPPED, calls, make_images, today_without_lags
+
+PAST_A_PAGE = DESCRIBE_LIMIT + 5
+
+
+@pytest.fixture
+def crowded(emulator, cvm_client):
+    """make(marker=None): an image named exactly `web-base`, then PAST_A_PAGE newer images whose names contain it.
+    Returns the exact one's id; the fuzzy name filter lists it on the second page."""
+    today_without_lags(emulator, image_build_seconds=0)
+
+    def make(marker: str | None = None) -> str:
+        [exact] = make_images(cvm_client, ["web-base"], marker=marker)
+        make_images(cvm_client, [f"web-base-{n:03d}" for n in range(PAST_A_PAGE)])
+        emulator.control.clear_requests()
+        return exact
+
+    return make
+
+
+def name_lookups(emulator) -> list[dict]:
+    return [entry for entry in calls(emulator, "DescribeImages") if (entry["params"] or {}).get("Filters")]
+
+
+def test_adopting_by_exact_name_finds_the_image_on_a_later_page(crowded, checked, emulator):
+    exact = crowded()
+
+    result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base", adopt_image="web-base"))
+
+    assert result.id == exact
+    pages = name_lookups(emulator)
+    assert len(pages) >= 2 and all(page["params"]["Limit"] <= DESCRIBE_LIMIT for page in pages)
+    assert calls(emulator, "CreateImage") == []
+
+
+def test_an_image_an_earlier_up_made_is_found_on_a_later_page_and_adopted(crowded, checked, emulator):
+    """The name is taken by our own image (it carries the marker tag): create adopts it instead of failing."""
+    exact = crowded(marker=STOPPED)
+
+    result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
+
+    assert result.id == exact
+    assert len(images_in(emulator)) == PAST_A_PAGE + 1  # no new image
+    assert len(name_lookups(emulator)) >= 2
+
+
+def test_a_foreign_image_on_a_later_page_is_named_in_the_error(crowded, checked, emulator):
+    exact = crowded(marker=None)
+
+    with pytest.raises(CvmImageError) as raised:
+        configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
+
+    assert f"image {exact} (NORMAL) already has this name" in str(raised.value)
+
+
+def test_describe_images_pages_ids_by_100(emulator, cvm_client):
+    today_without_lags(emulator, image_build_seconds=0)
+    ids = make_images(cvm_client, [f"many-{n:03d}" for n in range(2 * DESCRIBE_LIMIT + 10)])
+    config = {"tencentcloud:secretId": emulator.secret_id, "tencentcloud:secretKey": emulator.secret_key, "cvmImage:endpoint": emulator.url}
+    emulator.control.clear_requests()
+
+    found = CvmApi(resolve_settings(config)).describe_images(ids, Deadline.after(30))
+
+    assert set(found) == set(ids)
+    sizes = [len(entry["params"]["ImageIds"]) for entry in calls(emulator, "DescribeImages")]
+    assert sizes == [100, 100, 10]
+
+
+@pytest.mark.timeout(90)
+def test_more_than_100_images_baking_at_once_are_all_polled(emulator, cvm_client):
+    """One provider creating PAST_A_PAGE images at once polls them together: every poll must cover every id."""
+    today_without_lags(emulator, image_build_seconds=4)
+    instances = []
+    for count in (DESCRIBE_LIMIT, PAST_A_PAGE - DESCRIBE_LIMIT):  # RunInstances launches at most 100 at a time
+        launch = {"Placement": {"Zone": "ap-guangzhou-3"}, "InstanceCount": count}
+        instances += cvm_client.call_json("RunInstances", launch)["Response"]["InstanceIdSet"]
+    provider = configured_provider(emulator)
+    inputs = [provider.check({}, {"instance_id": i, "image_name": f"bulk-{n:03d}"}).inputs for n, i in enumerate(instances)]
+    for instance in instances:  # PENDING -> RUNNING
+        emulator.control.patch_instance(instance, InstanceState="RUNNING")
+
+    with ThreadPoolExecutor(max_workers=PAST_A_PAGE) as pool:
+        results = list(pool.map(provider.create, inputs))
+
+    assert all(result.outs["image_state"] == "NORMAL" for result in results)
+    assert len({result.id for result in results}) == PAST_A_PAGE
+    requests = [entry for entry in calls(emulator, "DescribeImages") if entry["params"].get("ImageIds")]
+    assert all(len(entry["params"]["ImageIds"]) <= DESCRIBE_LIMIT for entry in requests)
+    # One poll asks for all the ids it waits for, sorted, 100 a request, back to back: a full page is followed by the
+    # next page, whose ids all sort after it. (Reads of a single image, e.g. right after its CreateImage, are left
+    # out.) All the images were CREATING together for 4 s, so some poll had more than a page. A poller that asked
+    # only for the first 100 would still get there in the end, once those had settled and left the poll: this is
+    # the check that bites.
+    pages = [sorted(entry["params"]["ImageIds"]) for entry in requests if len(entry["params"]["ImageIds"]) > 1]
+    assert any(len(page) == DESCRIBE_LIMIT and after[0] > page[-1] for page, after in zip(pages, pages[1:])), \
+        [len(page) for page in pages]

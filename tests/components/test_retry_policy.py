@@ -1,0 +1,142 @@
+"""The one retry policy, measured on the wire: backoff with jitter, the deadline kept, busy instances waited out.
+
+Counts and gaps come from the emulator's request log. Each test has a short timeout of its own: a retry loop that
+ignores the deadline fails here in seconds instead of hanging the suite.
+"""
+
+import time
+from datetime import datetime
+
+import pytest
+
+from components.client import CvmApi
+from components.errors import CvmImageError
+from components.retry import Deadline
+from components.settings import resolve_settings
+from tests.components.conftest import configured_provider, images_in
+from tests.components.emulator_helpers import STOPPED, calls, detail_of, later, today_without_lags
+
+THREE_SECONDS = 0.05  # wait_timeout_minutes
+# Backoff 0.25 s * 2^n with full jitter. A CreateImage retry first looks the name up (DescribeImages under a retry
+# policy of its own, whose backoff starts small again), so 3 s of permanent throttling cost 6 to 12 calls, 9 or 10
+# typically; a simulation of the policy (200,000 runs) put 99.99% of runs at 19 or fewer and none above 20. Without
+# backoff: hundreds.
+MAX_CALLS_IN_THREE_SECONDS = 25
+
+
+def short_create(emulator, **inputs):
+    provider = configured_provider(emulator)
+    checked = provider.check({}, {"instance_id": STOPPED, "image_name": "web-base", "wait_timeout_minutes": THREE_SECONDS, **inputs})
+    assert not checked.failures
+    return provider, checked.inputs
+
+
+def gaps(entries: list[dict]) -> list[float]:
+    """Seconds between consecutive logged requests."""
+    times = [datetime.fromisoformat(entry["time"]).timestamp() for entry in entries]
+    return [after - before for before, after in zip(times, times[1:])]
+
+
+@pytest.mark.timeout(30)
+def test_permanent_throttling_is_backed_off_and_stops_at_the_deadline(emulator):
+    today_without_lags(emulator)
+    provider, inputs = short_create(emulator)
+    emulator.control.set_faults([{"action": "*", "kind": "throttle"}])
+
+    started = time.monotonic()
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(inputs)
+    elapsed = time.monotonic() - started
+
+    sent = calls(emulator)
+    print(f"{len(sent)} calls in {elapsed:.2f} s, gaps {[round(gap, 3) for gap in gaps(sent)]}")
+    assert 3 <= len(sent) <= MAX_CALLS_IN_THREE_SECONDS
+    assert all(entry["fault"] == "throttle" for entry in sent)  # every call met the fault
+    assert elapsed < 3 + 5  # the deadline, plus the last attempt's round trip and a loaded machine's slack
+    assert "failed with RequestLimitExceeded: the API kept throttling requests until the deadline" in str(raised.value)
+    emulator.control.clear_faults()
+    assert images_in(emulator) == []
+
+
+@pytest.mark.timeout(30)
+def test_the_backoff_is_jittered_two_runs_wait_differently(emulator):
+    """Full jitter: two clients throttled the same way must not retry in lockstep."""
+    emulator.control.set_faults([{"action": "DescribeImages", "kind": "throttle"}])
+    config = {"tencentcloud:secretId": emulator.secret_id, "tencentcloud:secretKey": emulator.secret_key, "cvmImage:endpoint": emulator.url}
+    api = CvmApi(resolve_settings(config))
+
+    runs = []
+    for _ in range(2):
+        emulator.control.clear_requests()
+        with pytest.raises(Exception, match="RequestLimitExceeded"):
+            api.call("DescribeImages", {"Limit": 1}, Deadline.after(2.0))
+        runs.append(gaps(calls(emulator, "DescribeImages")))
+
+    print("gaps of the two runs:", [[round(gap, 3) for gap in run] for run in runs])
+    first, second = runs
+    assert len(first) >= 2 and len(second) >= 2  # each run really retried
+    # Jitter draws each wait anew from [0, 0.25 s * 2^n]: some pair of waits differs by far more than the log's 1 ms
+    # resolution. Waits without jitter would match within the scheduler's noise.
+    assert len(first) != len(second) or max(abs(a - b) for a, b in zip(first, second)) > 0.03
+
+
+@pytest.mark.timeout(30)
+def test_an_instance_busy_launching_is_waited_out(emulator, checked):
+    """OperationDenied.InstanceOperationInProgress (a PENDING instance) is retried until the instance can be imaged."""
+    today_without_lags(emulator)
+    emulator.control.patch_instance(STOPPED, InstanceState="PENDING")
+    timer = later(1.5, lambda: emulator.control.patch_instance(STOPPED, InstanceState="STOPPED"))
+    try:
+        result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
+    finally:
+        timer.cancel()
+
+    errors = [entry["error"] for entry in calls(emulator, "CreateImage")]
+    assert errors[0] == "OperationDenied.InstanceOperationInProgress"
+    assert errors[-1] is None and set(errors[:-1]) == {"OperationDenied.InstanceOperationInProgress"}
+    assert result.outs["image_state"] == "NORMAL"
+    assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
+
+
+@pytest.mark.timeout(30)
+def test_an_instance_that_stays_busy_is_retried_then_explained(emulator):
+    today_without_lags(emulator)
+    emulator.control.patch_instance(STOPPED, InstanceState="PENDING")
+    provider, inputs = short_create(emulator)
+
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(inputs)
+
+    assert len(calls(emulator, "CreateImage")) >= 2  # retried, not given up at once
+    message = str(raised.value)
+    assert message.startswith("CreateImage for image 'web-base' in ap-guangzhou failed with OperationDenied.InstanceOperationInProgress: ")
+    assert f"instance {STOPPED} is busy with another operation" in detail_of(message, "OperationDenied.InstanceOperationInProgress")
+    assert images_in(emulator) == []
+
+
+@pytest.mark.timeout(30)
+def test_an_image_task_running_on_the_instance_is_waited_out(emulator, checked, cvm_client):
+    """MutexOperation.TaskRunning (another image of the same instance still CREATING) is retried until it is done."""
+    today_without_lags(emulator, image_build_seconds=1.5)
+    first = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "first"})["Response"]["ImageId"]
+
+    result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="second"))
+
+    errors = [entry["error"] for entry in calls(emulator, "CreateImage")][1:]  # after the test's own CreateImage
+    assert errors[0] == "MutexOperation.TaskRunning" and errors[-1] is None
+    assert {image["ImageId"]: image["ImageState"] for image in images_in(emulator)} == {first: "NORMAL", result.id: "NORMAL"}
+
+
+@pytest.mark.timeout(30)
+def test_an_instance_in_transition_is_waited_out(emulator, checked):
+    """UnsupportedOperation.InstanceStateStopping (today's answer for an instance in transition) is retried too."""
+    today_without_lags(emulator)
+    emulator.control.patch_instance(STOPPED, InstanceState="STOPPING")
+    timer = later(1.5, lambda: emulator.control.patch_instance(STOPPED, InstanceState="STOPPED"))
+    try:
+        result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
+    finally:
+        timer.cancel()
+    errors = [entry["error"] for entry in calls(emulator, "CreateImage")]
+    assert errors[0] == "UnsupportedOperation.InstanceStateStopping" and errors[-1] is None
+    assert result.outs["image_state"] == "NORMAL"
