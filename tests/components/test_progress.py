@@ -4,11 +4,18 @@ Through the stock host started as the CLI starts it (`python -u -m pulumi.dynami
 engine recording the Log calls.
 """
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from pulumi.runtime.proto import engine_pb2
 
+from components import poller
+from components.client import Image
+from components.poller import ImagePoller, PollSchedule, WaitTimeout
 from components.progress import ProgressLog
+from components.retry import Deadline
 from tests.components.host_helpers import RUNNING, STOPPED, cvm_host, eventually, fake_engine, image_inputs, image_urn
 
 WEB, API = image_urn("web-image"), image_urn("api-image")
@@ -65,3 +72,38 @@ def test_an_engine_that_cannot_be_reached_gets_the_line_on_stderr(capfd) -> None
     ProgressLog("127.0.0.1:9").report(WEB, "image img-00000001: CREATING after 0s")  # the test suite's dead port
 
     eventually(lambda: "image img-00000001: CREATING after 0s" in capfd.readouterr().err)
+
+
+class _StillBaking:
+    """A cloud where every image asked about is CREATING, however long it is watched."""
+
+    def describe_images(self, image_ids: list[str], deadline: Deadline) -> dict[str, Image]:
+        return {image_id: {"ImageId": image_id, "ImageState": "CREATING"} for image_id in image_ids}
+
+    def describe_instances(self, instance_ids: list[str], deadline: Deadline) -> dict[str, Image]:
+        raise AssertionError("no instance is waited for here")
+
+
+class _Lines(ProgressLog):
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.lines: list[tuple[float, str]] = []
+
+    def report(self, urn: str | None, message: str) -> None:
+        self.lines.append((time.monotonic(), message))
+
+
+def test_a_long_bake_gets_a_line_every_period_without_a_state_change(monkeypatch) -> None:
+    """The periodic sign of life (every 30 s in production; 0.4 s here) on a state that never changes, and no more
+    often than that however often the image is polled."""
+    monkeypatch.setattr(poller, "PROGRESS_EVERY_SECONDS", 0.4)
+    lines = _Lines()
+    image_poller = ImagePoller(_StillBaking(), PollSchedule(floor=0.05, growth=0.0, cap=0.05), lines)  # type: ignore[arg-type]
+
+    with pytest.raises(WaitTimeout):
+        image_poller.wait("img-00000001", lambda image: False, Deadline.after(2.1))
+
+    messages = [message.split(" after ")[0] for _, message in lines.lines]
+    assert len(messages) >= 4 and set(messages) == {"image img-00000001: CREATING"}, lines.lines
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(lines.lines, lines.lines[1:])]
+    assert min(gaps) >= 0.4 - 0.01, gaps  # about 40 polls in the wait: not a line each

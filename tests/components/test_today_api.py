@@ -12,6 +12,7 @@ from tencentcloud.tag.v20180813 import models as tag_models
 
 from components.errors import CvmImageError
 from components.images import MARKER_TAG_KEY
+from components.retry import Deadline
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import calls, detail_of
 
@@ -96,7 +97,7 @@ def test_a_tag_change_is_an_update_through_the_tag_api_and_keeps_the_marker(prov
 
 def test_refresh_reads_live_tags_so_drift_shows(provider, checked, emulator, cvm_client):
     created = provider.create(checked(instance_id=STOPPED, image_name="web-base", tags={"team": "infra"}))
-    provider._images()._api.tags.tag_image(created.id, {"team": "hacked"}, __import__("components.retry").retry.Deadline.after(30))
+    provider._images()._api.tags.tag_image(created.id, {"team": "hacked"}, Deadline.after(30))  # a change by hand
 
     read = provider.read(created.id, created.outs)
 
@@ -137,8 +138,9 @@ def test_a_lost_create_answer_is_adopted_despite_the_lags(provider, checked, emu
 
     [image] = images_in(emulator)
     assert image["ImageId"] == result.id and image["ImageState"] == "NORMAL"
-    errors = [r["error"] for r in calls(emulator, "CreateImage")]
-    assert errors[1:] in ([], ["InvalidImageName.Duplicate"])  # the retry met its own image's name
+    creates = calls(emulator, "CreateImage")
+    assert creates[0]["fault"] == "lose_response"
+    assert [r["error"] for r in creates[1:]] in ([], ["InvalidImageName.Duplicate"])  # the retry met its own image's name
 
 
 @pytest.mark.timeout(60)
@@ -148,6 +150,7 @@ def test_a_lost_create_answer_for_a_running_builder_still_starts_it_again(provid
 
     result = provider.create(checked(instance_id=RUNNING, image_name="api-base"))
 
+    assert calls(emulator, "CreateImage")[0]["fault"] == "lose_response"
     assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
     time.sleep(0.3)
     assert instance_state(emulator, RUNNING) == "RUNNING"

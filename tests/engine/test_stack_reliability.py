@@ -35,8 +35,11 @@ TRANSIENT_FAILURES = re.compile(
 @pytest.fixture
 def cloud(fault_seed: int) -> Iterator[EmulatorServer]:
     """An emulator of our own, so its secret key is one that appears nowhere else; its fault dice use the run's seed."""
-    # The API era of the suite's own emulator (tests/conftest.py).
-    config = EmulatorConfig(image_build_seconds=0.3, instance_transition_seconds=0.1, secret_key=SECRET_KEY, api_era="2018")
+    # Today's API with 3 s of eventual consistency: new images and their tags show up late, lost answers or not.
+    config = EmulatorConfig(
+        image_build_seconds=0.3, instance_transition_seconds=0.1, secret_key=SECRET_KEY,
+        image_visibility_lag_seconds=3.0, tag_binding_lag_seconds=3.0,
+    )
     with EmulatorServer(port=0, config=config, fault_seed=fault_seed) as server:
         announce_fault_seed(fault_seed)
         yield server
