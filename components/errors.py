@@ -61,6 +61,7 @@ def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", mess
         "it to finish, then run `pulumi up` again",
         "UnsupportedOperation.SharedImageModifyUnsupported": unshare,
         "InvalidImageId.InShared": unshare,
+        "InvalidParameterValue.InvalidImageIdIsShared": unshare,  # DeleteImages' other answer for the same case
         "InvalidImageId.IncorrectState": f"{ref.describe()} stayed busy (CREATING, SYNCING or IMPORTING) until the "
         "deadline, and a busy image can be neither renamed nor deleted. Wait until it is NORMAL (DescribeImages), "
         "then run `pulumi up` again",

@@ -72,6 +72,13 @@ def test_unknown_codes_keep_the_api_message():
     assert "InvalidParameterValue.Something: the API's own words" in message and "req-1" in message
 
 
+@pytest.mark.parametrize("code", ["InvalidImageId.InShared", "InvalidParameterValue.InvalidImageIdIsShared"])
+def test_both_answers_to_deleting_a_shared_image_say_unshare_it_first(code):
+    """DeleteImages documents both codes for an image still shared with other accounts (the Go SDK's list)."""
+    message = str(translate(TencentCloudSDKException(code, "The image is shared.", "req-1"), "DeleteImages", REF))
+    assert f"failed with {code}: " in message and "Unshare it first" in message and "The image is shared" not in message
+
+
 def test_non_api_failures_are_still_named():
     message = str(translate(ValueError("boom"), "CreateImage", REF))
     assert "image 'web-base' in ap-guangzhou" in message and "ValueError: boom" in message
