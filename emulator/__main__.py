@@ -22,6 +22,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--secret-id", default=defaults.secret_id)
     parser.add_argument("--secret-key", default=defaults.secret_key)
     parser.add_argument("--image-build-seconds", type=float, default=defaults.image_build_seconds)
+    parser.add_argument("--image-copy-seconds", type=float, default=defaults.image_copy_seconds,
+                        help="SyncImages: how long each copy takes (the source is SYNCING meanwhile)")
     parser.add_argument("--instance-transition-seconds", type=float, default=defaults.instance_transition_seconds)
     parser.add_argument("--image-quota", type=int, default=defaults.image_quota)
     parser.add_argument("--state", metavar="PATH", help="keep the state in this JSON file across restarts")
@@ -43,6 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         image_build_seconds=args.image_build_seconds,
+        image_copy_seconds=args.image_copy_seconds,
         instance_transition_seconds=args.instance_transition_seconds,
         image_quota=args.image_quota,
         create_image_returns_image_id=not args.no_image_id,

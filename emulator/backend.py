@@ -1,7 +1,8 @@
 """CvmBackend: every region's state behind one lock, saved to a JSON file after every change if asked.
 
-The actions live in per-resource mixins (instances.py, images.py, imaging.py, tags.py); this module holds what they
-share: the regions, persistence, the transaction, configuration, permission denials and the control view.
+The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
+tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
+denials, the copy-failure switch and the control view.
 """
 
 import json
@@ -15,10 +16,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from emulator.config import EmulatorConfig
+from emulator.copies import CopyActions
 from emulator.exceptions import ApiError
+from emulator.families import FamilyActions
 from emulator.images import PUBLIC_IMAGES, Image, ImageActions
 from emulator.imaging import ImagingActions
 from emulator.instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
+from emulator.sharing import SharingActions
 from emulator.tags import TagActions
 from emulator.timeline import new_id
 
@@ -58,7 +62,9 @@ def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
     }
 
 
-class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
+class CvmBackend(
+    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions
+):
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.start_config = config
@@ -66,6 +72,7 @@ class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
         self.lock = threading.Lock()
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
+        self.copy_failures: dict[str, int] = {}
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -109,6 +116,7 @@ class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
             self.regions = seeded_regions()
             self.config = self.start_config
             self.denied = set()
+            self.copy_failures = {}
             self.save()
 
     def set_config(self, changes: Any) -> dict[str, Any]:
@@ -139,6 +147,17 @@ class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
                 "AuthFailure.UnauthorizedOperation",
                 f"You are not authorized to perform operation ({service}:{action}): a permission policy denies it.",
             )
+
+    # -- failing copies -----------------------------------------------------------------------
+
+    def set_copy_failures(self, payload: Any) -> dict[str, int]:
+        with self.lock:
+            return self.fail_copies(payload)
+
+    def clear_copy_failures(self) -> dict[str, int]:
+        with self.lock:
+            self.copy_failures = {}
+            return {}
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -174,8 +193,13 @@ class CvmBackend(InstanceActions, ImageActions, ImagingActions, TagActions):
                     **image.describe(now), "Region": name, "PendingTags": [dict(tag) for tag in image.pending_tags],
                     "Visible": image.visible_at <= now,
                     "SharedWith": [entry["AccountId"] for entry in image.shared_with],
+                    "CopiedFrom": dict(image.copied_from) if image.copied_from else None,
+                    "Encrypted": image.encrypted,
                 }
                 for image in region.images.values()
             ]
             snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
-        return {"era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots}
+        return {
+            "era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots,
+            "families": self.family_heads(), "copy_failures": dict(self.copy_failures),
+        }

@@ -12,7 +12,7 @@ ACCOUNT_UIN = "100000000001"  # the one account: owner of every private image
 ERAS = ("today", "2018")  # which CVM API the emulator serves; see README "API eras"
 TUNABLE_CONFIG = (
     "image_build_seconds", "instance_transition_seconds", "image_quota", "create_image_returns_image_id",
-    "api_era", "image_visibility_lag_seconds", "tag_binding_lag_seconds",
+    "api_era", "image_visibility_lag_seconds", "tag_binding_lag_seconds", "image_copy_seconds",
 )
 
 
@@ -20,6 +20,7 @@ TUNABLE_CONFIG = (
 class EmulatorConfig:
     image_build_seconds: float = 3.0
     instance_transition_seconds: float = 1.0
+    image_copy_seconds: float = 3.0  # SyncImages: each copy CREATING -> NORMAL, the source SYNCING -> NORMAL
     image_quota: int = 500
     create_image_returns_image_id: bool = True
     api_era: str = "today"

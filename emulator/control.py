@@ -73,3 +73,14 @@ class EmulatorControl:
 
     def denied(self) -> list[str]:
         return self._call("GET", "deny")["actions"]
+
+    def fail_copies(self, region: str = "*", count: int = 1) -> dict[str, int]:
+        """The next `count` SyncImages copies into `region` ("*": any region) end CREATEFAILED. Adds to the earlier
+        switches; answers what is left to fail, by region."""
+        return self._call("POST", "copy-failures", {"region": region, "count": count})
+
+    def copy_failures(self) -> dict[str, int]:
+        return self._call("GET", "copy-failures")
+
+    def clear_copy_failures(self) -> None:
+        self._call("DELETE", "copy-failures")

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from emulator.backend import CvmBackend
 from emulator.exceptions import ApiError
+from emulator.families import check_family
 from emulator.filters import Filters
 from emulator.images import check_lengths
 from emulator.imaging import ImageRequest
@@ -138,6 +139,7 @@ def _source(params: Params, today: bool) -> None:
 def create_image(backend: CvmBackend, region: str, params: Params) -> Params:
     _source(params, backend.config.today)
     _check_image_name(params, "InvalidParameter.ValueTooLarge")
+    check_family(params.get("ImageFamily"))
     request = ImageRequest(
         name=params["ImageName"], instance_id=params.get("InstanceId"), snapshot_ids=params.get("SnapshotIds", []),
         description=params.get("ImageDescription", ""), family=params.get("ImageFamily", ""),
@@ -158,6 +160,7 @@ def describe_images(backend: CvmBackend, region: str, params: Params) -> Params:
 def modify_image_attribute(backend: CvmBackend, region: str, params: Params) -> Params:
     too_large = "InvalidParameterValue.TooLarge" if backend.config.today else "InvalidParameter.ValueTooLarge"
     _check_image_name(params, too_large)
+    check_family(params.get("ImageFamily"))
     changes = {key: value for key, value in params.items() if key != "ImageId"}
     backend.modify_image_attribute(region, params["ImageId"], changes)
     return {}
@@ -171,16 +174,6 @@ def delete_images(backend: CvmBackend, region: str, params: Params) -> Params:
 
 def describe_image_quota(backend: CvmBackend, region: str, params: Params) -> Params:
     return {"ImageNumQuota": backend.config.image_quota}
-
-
-def modify_image_share_permission(backend: CvmBackend, region: str, params: Params) -> Params:
-    account_ids = _ids(params, "AccountIds")
-    backend.modify_image_share_permission(region, params["ImageId"], account_ids, params["Permission"])
-    return {}
-
-
-def describe_image_share_permission(backend: CvmBackend, region: str, params: Params) -> Params:
-    return {"SharePermissionSet": backend.describe_image_share_permission(region, params["ImageId"])}
 
 
 INSTANCE_IDS = Obj({"InstanceIds": [STR]}, required=("InstanceIds",))
@@ -205,8 +198,4 @@ ACTIONS: dict[str, Action] = {
     "DeleteImages": Action(delete_images, Obj(
         {"ImageIds": [STR], "DeleteBindedSnap": BOOL, "DryRun": BOOL}, required=("ImageIds",))),
     "DescribeImageQuota": Action(describe_image_quota, Obj({}), mutating=False),
-    "ModifyImageSharePermission": Action(modify_image_share_permission, Obj(
-        {"ImageId": STR, "AccountIds": [STR], "Permission": STR}, required=("ImageId", "AccountIds", "Permission"))),
-    "DescribeImageSharePermission": Action(
-        describe_image_share_permission, Obj({"ImageId": STR}, required=("ImageId",)), mutating=False),
 }

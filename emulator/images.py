@@ -1,4 +1,8 @@
-"""Images: their state, the public images, and the image actions other than CreateImage (a mixin of CvmBackend)."""
+"""Images: their state, the public images, DescribeImages, ModifyImageAttribute and DeleteImages (a mixin of
+CvmBackend).
+
+CreateImage is in imaging.py, SyncImages in copies.py, sharing in sharing.py, families in families.py.
+"""
 
 import re
 from collections.abc import Callable
@@ -15,9 +19,7 @@ if TYPE_CHECKING:
     from emulator.backend import Region
 
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
-ACCOUNT_ID = re.compile(r"^[0-9]{5,20}$")
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")  # today's API refuses to modify or delete an image in these
-MAX_SHARED_ACCOUNTS = 500
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Image:
     tags_bind_at: float | None = None
     visible_at: float = 0.0  # DescribeImages lists the image from this time on
     shared_with: list[dict[str, str]] = field(default_factory=list)  # [{"AccountId", "CreatedTime"}]
+    copied_from: dict[str, str] | None = None  # a SyncImages copy: {"ImageId", "Region"} of its source
+    encrypted: bool = False  # a SyncImages copy made with Encrypt=true
 
     def state(self, now: float) -> str:
         return state_at(self.timeline, now)
@@ -119,7 +123,7 @@ def check_lengths(name: str | None, description: str | None, code: str) -> None:
 
 
 class ImageActions:
-    """DescribeImages, ModifyImageAttribute, DeleteImages and image sharing."""
+    """DescribeImages, ModifyImageAttribute and DeleteImages."""
 
     # Provided by CvmBackend.
     config: Any
@@ -210,31 +214,3 @@ class ImageActions:
             if delete_snapshots:
                 for snapshot in image.snapshot_set:
                     region.snapshots.pop(snapshot["SnapshotId"], None)
-
-    def modify_image_share_permission(
-        self, region_name: str, image_id: str, account_ids: list[str], permission: str
-    ) -> None:
-        image = self._private_image(self.region(region_name), image_id)
-        if permission not in ("SHARE", "CANCEL"):
-            raise ApiError("InvalidParameterValue", "`Permission` must be SHARE or CANCEL.")
-        for account_id in account_ids:
-            if not ACCOUNT_ID.match(account_id):
-                raise ApiError("InvalidAccountId.NotFound", f"Account `{account_id}` is not found.")
-            if account_id == ACCOUNT_UIN:
-                raise ApiError("FailedOperation.AccountIsYourSelf", "An image cannot be shared with its own account.")
-        shared = {entry["AccountId"] for entry in image.shared_with}
-        if permission == "CANCEL":
-            image.shared_with = [entry for entry in image.shared_with if entry["AccountId"] not in account_ids]
-            return
-        if image.state(self.clock()) != "NORMAL":
-            raise ApiError("InvalidParameterValue.InvalidImageState", f"Image `{image_id}` is not NORMAL.")
-        if shared & set(account_ids):
-            raise ApiError("FailedOperation.AccountAlreadyExists", "The image is already shared with that account.")
-        if len(shared | set(account_ids)) > MAX_SHARED_ACCOUNTS:
-            raise ApiError("OverQuota", f"An image can be shared with at most {MAX_SHARED_ACCOUNTS} accounts.")
-        created = iso_time(self.clock())
-        image.shared_with += [{"AccountId": account_id, "CreatedTime": created} for account_id in account_ids]
-
-    def describe_image_share_permission(self, region_name: str, image_id: str) -> list[dict[str, str]]:
-        image = self._private_image(self.region(region_name), image_id)
-        return [dict(entry) for entry in image.shared_with]

@@ -1,18 +1,19 @@
 """The API surface: which service a signed request is for, its action, version and region, then the handler.
 
-Each service has its own module (cvm_responses.py, tag_responses.py); this one dispatches between them.
+Each service has its own modules (cvm_responses.py and pipeline_responses.py; tag_responses.py); this one
+dispatches between them.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from emulator import cvm_responses, tag_responses, signing
+from emulator import cvm_responses, pipeline_responses, signing, tag_responses
 from emulator.backend import CvmBackend
 from emulator.config import REGIONS
 from emulator.exceptions import ApiError
 from emulator.params import Action, Obj, Params, decode_body, parse
 
-ACTIONS = cvm_responses.ACTIONS  # the CVM actions, by name
+ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS}  # the CVM actions, by name
 API_VERSION = cvm_responses.API_VERSION
 
 
@@ -24,7 +25,7 @@ class Service:
 
 
 SERVICES = {
-    "cvm": Service(cvm_responses.API_VERSION, cvm_responses.ACTIONS, regional=True),
+    "cvm": Service(API_VERSION, ACTIONS, regional=True),
     "tag": Service(tag_responses.API_VERSION, tag_responses.ACTIONS, regional=False),
 }
 

@@ -241,6 +241,9 @@ CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {
     ("GET", "deny"): lambda emulator, payload: emulator.backend.denials(),
     ("POST", "deny"): lambda emulator, payload: emulator.backend.set_denials(payload),
     ("DELETE", "deny"): lambda emulator, payload: emulator.backend.set_denials({"actions": []}),
+    ("GET", "copy-failures"): lambda emulator, payload: dict(emulator.backend.copy_failures),
+    ("POST", "copy-failures"): lambda emulator, payload: emulator.backend.set_copy_failures(payload),
+    ("DELETE", "copy-failures"): lambda emulator, payload: emulator.backend.clear_copy_failures(),
 }
 
 

@@ -59,7 +59,7 @@ def fault_seed() -> int:
 
 @pytest.fixture(scope="session")
 def emulator_server(fault_seed: int) -> Iterator[EmulatorServer]:
-    config = EmulatorConfig(image_build_seconds=0.3, instance_transition_seconds=0.1)
+    config = EmulatorConfig(image_build_seconds=0.3, image_copy_seconds=0.3, instance_transition_seconds=0.1)
     with EmulatorServer(port=0, config=config, fault_seed=fault_seed) as server:
         yield server
 

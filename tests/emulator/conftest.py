@@ -13,6 +13,8 @@ from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
+from tests.emulator.sdk import call, state_of
+
 def _wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -88,3 +90,22 @@ def tag_client(emulator: Any) -> TagClient:
     """The official Tag API client on the emulator's port (the Tag API needs no region)."""
     profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
     return TagClient(Credential(emulator.secret_id, emulator.secret_key), "", profile)
+
+
+@pytest.fixture
+def region_client(emulator: Any) -> Callable[[str], CvmClient]:
+    """region_client(region): the official CVM client for another region, on the emulator's port."""
+    def client(region: str) -> CvmClient:
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
+        return CvmClient(Credential(emulator.secret_id, emulator.secret_key), region, profile)
+    return client
+
+
+@pytest.fixture
+def golden(emulator: Any, no_lag: Any, cvm_client: CvmClient, wait_until: Callable[..., Any]) -> str:
+    """A NORMAL private image `golden` in ap-guangzhou, family `web`; copies take 0.3 s, visible at once."""
+    emulator.control.set_config(image_build_seconds=0, image_copy_seconds=0.3)
+    image_id = call(cvm_client, "CreateImage", InstanceId="ins-emu00001", ImageName="golden", ImageFamily="web").ImageId
+    wait_until(lambda: state_of(emulator, image_id) == "NORMAL")
+    return image_id
+

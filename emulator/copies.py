@@ -1,0 +1,147 @@
+"""SyncImages: copies of a private image into other regions (a mixin of CvmBackend).
+
+Each copy is an image of its destination region from the start: CREATING for `image_copy_seconds`, then NORMAL (or
+CREATEFAILED, the API's only failure state for a made image, when the control API's copy-failure switch says so).
+It takes the destination's quota and a name there, shows in DescribeImages after the visibility lag and is deleted
+like any image. Meanwhile the source is SYNCING, and back to NORMAL when its copies are done.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from emulator.config import REGIONS
+from emulator.exceptions import ApiError
+from emulator.images import PUBLIC_IMAGES, Image
+from emulator.instances import dry_run
+from emulator.timeline import iso_time, steps
+
+if TYPE_CHECKING:
+    from emulator.backend import Region
+
+KMS_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ANY_REGION = "*"
+
+
+@dataclass
+class SyncRequest:
+    """A validated SyncImages request (one image; the destinations are distinct)."""
+
+    image_id: str
+    regions: list[str]
+    name: str | None = None
+    encrypt: bool = False
+    kms_key_id: str | None = None
+    dry_run: bool = False
+
+
+class CopyActions:
+    # Provided by CvmBackend and the other mixins.
+    config: Any
+    clock: Callable[[], float]
+    region: Callable[[str], "Region"]
+    copy_failures: dict[str, int]  # destination region (or "*") -> how many more copies there fail
+    _new_id: Callable[[str], str]
+    _private_image: Callable[["Region", str], Image]
+    _name_taken: Callable[..., bool]
+
+    def sync_images(self, region_name: str, request: SyncRequest) -> list[Image]:
+        """Start the copies (all or none); returns them in the order of `request.regions`."""
+        self._check_destinations(region_name, request)
+        source = self._sync_source(self.region(region_name), request.image_id)
+        name = request.name or source.name
+        for destination in request.regions:
+            self._check_room(destination, name)
+        if request.dry_run:
+            raise dry_run()
+        now = self.clock()
+        copies = [self._copy(source, destination, name, request.encrypt, now) for destination in request.regions]
+        source.timeline += [[now, "SYNCING"], [now + self.config.image_copy_seconds, "NORMAL"]]
+        return copies
+
+    @staticmethod
+    def _check_destinations(region_name: str, request: SyncRequest) -> None:
+        for destination in request.regions:
+            if destination not in REGIONS:
+                raise ApiError("InvalidRegion.NotFound", f"Region `{destination}` is not found.")
+        if request.encrypt:
+            # An encrypted copy is made in the source's own region only.
+            if request.regions != [region_name]:
+                raise ApiError(
+                    "InvalidParameterValue.InvalidRegion",
+                    f"An encrypted copy goes to the source's region only: DestinationRegions must be [{region_name}].",
+                )
+            if request.kms_key_id is not None and not KMS_KEY_ID.match(request.kms_key_id):
+                raise ApiError("InvalidParameter.InvalidKmsKeyId", f"KMS key `{request.kms_key_id}` is invalid.")
+        elif region_name in request.regions:
+            raise ApiError(
+                "InvalidParameterValue.InvalidRegion",
+                f"A custom image cannot be synced to its own region `{region_name}`.",
+            )
+
+    def _sync_source(self, region: "Region", image_id: str) -> Image:
+        if image_id in PUBLIC_IMAGES:
+            raise ApiError("InvalidParameterValue.InvalidImageId", f"Image `{image_id}` is a public image.")
+        image = self._private_image(region, image_id)
+        state = image.state(self.clock())
+        if state == "SYNCING":
+            raise ApiError("FailedOperation.InvalidImageState", f"Image `{image_id}` is being synced; retry later.")
+        if state != "NORMAL":
+            raise ApiError("InvalidImageId.IncorrectState", f"Image `{image_id}` is {state}; only NORMAL can sync.")
+        if image.encrypted:
+            raise ApiError("UnsupportedOperation.EncryptedImagesNotSupported", f"Image `{image_id}` is encrypted.")
+        return image
+
+    def _check_room(self, destination: str, name: str) -> None:
+        region = self.region(destination)
+        if self._name_taken(region, name):
+            raise ApiError("InvalidImageName.Duplicate", f"Image name `{name}` already exists in `{destination}`.")
+        if len(region.images) + 1 > self.config.image_quota:
+            quota = self.config.image_quota
+            raise ApiError("ImageQuotaLimitExceeded", f"The image quota of {quota} in `{destination}` is used up.")
+
+    def _copy(self, source: Image, destination: str, name: str, encrypt: bool, now: float) -> Image:
+        outcome = "CREATEFAILED" if self._take_copy_failure(destination) else "NORMAL"
+        copy = Image(
+            image_id=self._new_id("img-"), region=destination, name=name, created_at=now,
+            timeline=steps(now, (0.0, "CREATING"), (self.config.image_copy_seconds, outcome)),
+            size=source.size, os_name=source.os_name, platform=source.platform, description=source.description,
+            family=source.family, visible_at=now + self.config.visibility_lag,
+            copied_from={"ImageId": source.image_id, "Region": source.region}, encrypted=encrypt,
+        )
+        region = self.region(destination)
+        region.images[copy.image_id] = copy
+        copy.snapshot_set = [self._copy_snapshot(region, copy, snapshot) for snapshot in source.snapshot_set]
+        return copy
+
+    def _copy_snapshot(self, region: "Region", copy: Image, snapshot: dict[str, Any]) -> dict[str, Any]:
+        made = {"SnapshotId": self._new_id("snap-"), **{key: snapshot[key] for key in ("DiskUsage", "DiskSize")}}
+        region.snapshots[made["SnapshotId"]] = {
+            **made, "DiskId": None, "ImageId": copy.image_id, "Region": copy.region,
+            "CreatedTime": iso_time(copy.created_at),
+        }
+        return made
+
+    # -- the control API's copy-failure switch --------------------------------------------------
+
+    def _take_copy_failure(self, destination: str) -> bool:
+        for key in (destination, ANY_REGION):
+            if self.copy_failures.get(key, 0) > 0:
+                self.copy_failures[key] -= 1
+                if not self.copy_failures[key]:
+                    del self.copy_failures[key]
+                return True
+        return False
+
+    def fail_copies(self, payload: Any) -> dict[str, int]:
+        """{"region": "ap-shanghai" or "*", "count": N}: the next N copies into that region (any region) fail."""
+        if not isinstance(payload, dict) or set(payload) - {"region", "count"}:
+            raise ValueError('expected {"region": "<region>" or "*", "count": N}')
+        region, count = payload.get("region", ANY_REGION), payload.get("count", 1)
+        if region != ANY_REGION and region not in REGIONS:
+            raise ValueError(f"`region` must be \"*\" or one of {list(REGIONS)}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError("`count` must be a positive integer")
+        self.copy_failures[region] = self.copy_failures.get(region, 0) + count
+        return dict(self.copy_failures)
