@@ -1,4 +1,4 @@
-"""CVM custom images as Pulumi resources.
+"""CVM custom images as Pulumi resources: `cvm_images` when installed (pyproject.toml), `components` in this repo.
 
 GoldenImage is loaded on first use: it needs the bridged tencentcloud package, which the provider process
 (which imports this package to unpickle CvmImageProvider) has no use for.
@@ -18,4 +18,4 @@ def __getattr__(name: str) -> Any:
         from .golden_image import GoldenImage
 
         return GoldenImage
-    raise AttributeError(f"module 'components' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

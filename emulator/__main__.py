@@ -4,8 +4,8 @@ import argparse
 import signal
 import threading
 
-from emulator.config import ERAS, EmulatorConfig
-from emulator.server import EmulatorServer
+from .config import ERAS, EmulatorConfig
+from .server import EmulatorServer
 
 
 def _seed(text: str) -> int:
@@ -16,7 +16,7 @@ def _seed(text: str) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = EmulatorConfig()
-    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000, help="0 picks a free port")
     parser.add_argument("--secret-id", default=defaults.secret_id)

@@ -15,16 +15,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from emulator.config import EmulatorConfig
-from emulator.copies import CopyActions
-from emulator.exceptions import ApiError
-from emulator.families import FamilyActions
-from emulator.images import PUBLIC_IMAGES, Image, ImageActions
-from emulator.imaging import ImagingActions
-from emulator.instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
-from emulator.sharing import SharingActions
-from emulator.tags import TagActions
-from emulator.timeline import new_id
+from .config import EmulatorConfig
+from .copies import CopyActions
+from .exceptions import ApiError
+from .families import FamilyActions
+from .images import PUBLIC_IMAGES, Image, ImageActions
+from .imaging import ImagingActions
+from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
+from .sharing import SharingActions
+from .tags import TagActions
+from .timeline import new_id
 
 DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator.config import REGIONS
-from emulator.exceptions import ApiError
-from emulator.images import PUBLIC_IMAGES, Image
-from emulator.instances import dry_run
-from emulator.timeline import iso_time, steps
+from .config import REGIONS
+from .exceptions import ApiError
+from .images import PUBLIC_IMAGES, Image
+from .instances import dry_run
+from .timeline import iso_time, steps
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 KMS_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ANY_REGION = "*"

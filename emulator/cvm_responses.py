@@ -2,14 +2,14 @@
 
 from collections.abc import Callable
 
-from emulator.backend import CvmBackend
-from emulator.exceptions import ApiError
-from emulator.families import check_family
-from emulator.filters import Filters
-from emulator.images import check_lengths
-from emulator.imaging import ImageRequest
-from emulator.instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
-from emulator.params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, invalid
+from .backend import CvmBackend
+from .exceptions import ApiError
+from .families import check_family
+from .filters import Filters
+from .images import check_lengths
+from .imaging import ImageRequest
+from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
+from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, invalid
 
 API_VERSION = "2017-03-12"
 MAX_FILTERS = 10

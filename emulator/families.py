@@ -5,12 +5,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emulator.exceptions import ApiError
-from emulator.images import Image
-from emulator.timeline import Described
+from .exceptions import ApiError
+from .images import Image
+from .timeline import Described
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 # Tencent documents no rule for a family name (only that a malformed one is InvalidParameterValue.InvalidImageFamily);
 # the emulator takes a letter, then letters, digits, '.', '_' and '-', at most 60 characters in all.

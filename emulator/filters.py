@@ -2,8 +2,8 @@
 
 from collections.abc import Callable, Collection
 
-from emulator.exceptions import ApiError
-from emulator.timeline import Described
+from .exceptions import ApiError
+from .timeline import Described
 
 Extractor = Callable[[Described], list[str]]
 Filters = list[tuple[str, list[str]]]

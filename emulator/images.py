@@ -9,14 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.config import ACCOUNT_UIN
-from emulator.exceptions import ApiError
-from emulator.filters import Extractor, Filters, apply_filters, tag_keys, tag_values
-from emulator.instances import dry_run
-from emulator.timeline import Described, Timeline, iso_time, state_at
+from .config import ACCOUNT_UIN
+from .exceptions import ApiError
+from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
+from .instances import dry_run
+from .timeline import Described, Timeline, iso_time, state_at
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")  # today's API refuses to modify or delete an image in these

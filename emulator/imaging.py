@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.exceptions import ApiError
-from emulator.images import PUBLIC_IMAGES, Image
-from emulator.instances import LOCAL_DISK_TYPES, Instance, dry_run, state_error
-from emulator.tags import MAX_TAGS_PER_RESOURCE, check_tags
-from emulator.timeline import Timeline, iso_time, steps
+from .exceptions import ApiError
+from .images import PUBLIC_IMAGES, Image
+from .instances import LOCAL_DISK_TYPES, Instance, dry_run, state_error
+from .tags import MAX_TAGS_PER_RESOURCE, check_tags
+from .timeline import Timeline, iso_time, steps
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 # Today's CVM names for a tag its TagSpecification may not carry.
 CVM_TAG_CODES = {

@@ -5,12 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.exceptions import ApiError
-from emulator.filters import Extractor, Filters, apply_filters, tag_keys, tag_values
-from emulator.timeline import Described, Timeline, iso_time, state_at, steps
+from .exceptions import ApiError
+from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
+from .timeline import Described, Timeline, iso_time, state_at, steps
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 SEED_REGION = "ap-guangzhou"
 SEED_ZONE = "ap-guangzhou-3"

@@ -8,14 +8,14 @@
 This module keeps the names other code imports from here.
 """
 
-from emulator.backend import CvmBackend, Region, seeded_regions
-from emulator.config import ACCOUNT_UIN, ERAS, REGIONS, TUNABLE_CONFIG, EmulatorConfig
-from emulator.images import IMAGE_ID, PUBLIC_IMAGES, Image
-from emulator.imaging import ImageRequest
-from emulator.instances import (
+from .backend import CvmBackend, Region, seeded_regions
+from .config import ACCOUNT_UIN, ERAS, REGIONS, TUNABLE_CONFIG, EmulatorConfig
+from .images import IMAGE_ID, PUBLIC_IMAGES, Image
+from .imaging import ImageRequest
+from .instances import (
     DEFAULT_IMAGE_ID, DISK_TYPES, INSTANCE_ID, INSTANCE_STATES, SEED_REGION, SEED_ZONE, Instance, LaunchRequest,
 )
-from emulator.filters import Filters
+from .filters import Filters
 
 __all__ = [
     "ACCOUNT_UIN", "DEFAULT_IMAGE_ID", "DISK_TYPES", "ERAS", "Filters", "IMAGE_ID", "INSTANCE_ID", "INSTANCE_STATES",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from emulator.exceptions import ApiError
+from .exceptions import ApiError
 
 STR, INT, BOOL, STRBOOL = "String", "Integer", "Boolean", "String boolean"
 

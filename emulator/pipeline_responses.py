@@ -1,10 +1,10 @@
 """The CVM actions of golden-image pipelines (2017-03-12): SyncImages, image sharing, image families."""
 
-from emulator.backend import CvmBackend
-from emulator.copies import SyncRequest
-from emulator.exceptions import ApiError
-from emulator.images import check_lengths
-from emulator.params import BOOL, STR, Action, Obj, Params, invalid
+from .backend import CvmBackend
+from .copies import SyncRequest
+from .exceptions import ApiError
+from .images import check_lengths
+from .params import BOOL, STR, Action, Obj, Params, invalid
 
 
 def _one_image(params: Params) -> str:

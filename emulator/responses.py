@@ -7,11 +7,11 @@ dispatches between them.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from emulator import cvm_responses, pipeline_responses, signing, tag_responses
-from emulator.backend import CvmBackend
-from emulator.config import REGIONS
-from emulator.exceptions import ApiError
-from emulator.params import Action, Obj, Params, decode_body, parse
+from . import cvm_responses, pipeline_responses, signing, tag_responses
+from .backend import CvmBackend
+from .config import REGIONS
+from .exceptions import ApiError
+from .params import Action, Obj, Params, decode_body, parse
 
 ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS}  # the CVM actions, by name
 API_VERSION = cvm_responses.API_VERSION

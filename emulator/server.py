@@ -1,6 +1,7 @@
 """HTTP front: the signed CVM API on POST /, the control API under /_emulator/, and EmulatorServer."""
 
 import json
+import re
 import sys
 import threading
 import time
@@ -13,11 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulator import signing
-from emulator.exceptions import ApiError
-from emulator.faults import FaultBook, FaultRule, parse_seed
-from emulator.models import CvmBackend, EmulatorConfig
-from emulator.responses import decode_body, handle
+from . import signing
+from .exceptions import ApiError
+from .faults import FaultBook, FaultRule, parse_seed
+from .images import Image
+from .models import CvmBackend, EmulatorConfig
+from .responses import decode_body, handle
 
 MAX_BODY_BYTES = 1 << 20
 MAX_LOGGED_REQUESTS = 10_000
@@ -223,6 +225,33 @@ def _clear_faults(emulator: "EmulatorServer", payload: Any) -> Any:
     return _faults(emulator)
 
 
+SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
+
+
+def _seed_image(emulator: "EmulatorServer", payload: Any) -> Any:
+    """A NORMAL custom image with the id given, as if made long ago: what a saved stack state names must exist."""
+    if not isinstance(payload, dict) or not {"ImageId", "ImageName"} <= set(payload) or set(payload) - SEED_IMAGE_KEYS:
+        raise ValueError(f"expected an object with ImageId and ImageName, keys among {sorted(SEED_IMAGE_KEYS)}")
+    image_id, tags = payload["ImageId"], payload.get("Tags", [])
+    if not isinstance(image_id, str) or not re.fullmatch(r"img-[a-z0-9]{8}", image_id):
+        raise ValueError(f"ImageId must be img- and 8 lowercase letters or digits, got {image_id!r}")
+    if not isinstance(tags, list) or not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
+        raise ValueError('Tags must be a list of {"Key": ..., "Value": ...}')
+    backend = emulator.backend
+    with backend.transaction():
+        if image_id in backend._taken_ids():
+            raise ControlRefusal(409, f"the id {image_id} is taken")
+        now, region = backend.clock(), payload.get("Region", "ap-guangzhou")
+        image = Image(
+            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now, timeline=[[now, "NORMAL"]],
+            size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
+            description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
+            tags=[dict(tag) for tag in tags],
+        )
+        backend.region(region).images[image_id] = image
+        return image.describe(now)
+
+
 def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
     emulator.request_log.clear()
     return {"requests": []}
@@ -244,6 +273,7 @@ CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {
     ("GET", "copy-failures"): lambda emulator, payload: dict(emulator.backend.copy_failures),
     ("POST", "copy-failures"): lambda emulator, payload: emulator.backend.set_copy_failures(payload),
     ("DELETE", "copy-failures"): lambda emulator, payload: emulator.backend.clear_copy_failures(),
+    ("POST", "images"): _seed_image,
 }
 
 

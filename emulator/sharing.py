@@ -7,14 +7,14 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emulator.config import ACCOUNT_UIN
-from emulator.exceptions import ApiError
-from emulator.images import Image
-from emulator.params import invalid
-from emulator.timeline import iso_time
+from .config import ACCOUNT_UIN
+from .exceptions import ApiError
+from .images import Image
+from .params import invalid
+from .timeline import iso_time
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 ACCOUNT_ID = re.compile(r"^[0-9]{5,20}$")  # main account ids are digits (12 in practice)
 MAX_SHARED_ACCOUNTS = 500  # per image, and so per request

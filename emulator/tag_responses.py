@@ -1,8 +1,8 @@
 """The Tag API (2018-08-13) for CVM images and instances: parameter lists, checks, handlers."""
 
-from emulator.backend import CvmBackend
-from emulator.exceptions import ApiError
-from emulator.params import INT, STR, Action, Obj, Params, invalid
+from .backend import CvmBackend
+from .exceptions import ApiError
+from .params import INT, STR, Action, Obj, Params, invalid
 
 API_VERSION = "2018-08-13"
 MAX_RESOURCES_PER_REQUEST = 10  # ResourceList.N, N 0-9

@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emulator.config import ACCOUNT_UIN, REGIONS
-from emulator.exceptions import ApiError
+from .config import ACCOUNT_UIN, REGIONS
+from .exceptions import ApiError
 
 if TYPE_CHECKING:
-    from emulator.backend import Region
+    from .backend import Region
 
 MAX_TAGS_PER_RESOURCE = 50
 MAX_KEY_LENGTH, MAX_VALUE_LENGTH = 127, 255

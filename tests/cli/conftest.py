@@ -137,6 +137,20 @@ def image(name: str, instance_id: str = "ins-emu00001", **settings: Any) -> dict
     return {"name": name, "imageName": f"test-{name}", "instanceId": instance_id, **settings}
 
 
+def pulumi_env(env: Mapping[str, str], backend: Path, passphrase: str) -> dict[str, str]:
+    """`env` for the CLI: our PATH first, state in a new file backend at `backend`, no update check or downloads."""
+    backend.mkdir()
+    return {
+        **env,
+        "PATH": f"{PULUMI_BIN}{os.pathsep}{env.get('PATH', '')}",
+        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": passphrase,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_SUPPRESS_COPILOT_LINK": "true",
+    }
+
+
 def make_project(base: Path, env: Mapping[str, str], config: dict[str, Any]) -> CliProject:
     project = base / "project"
     project.mkdir(parents=True)
@@ -147,17 +161,7 @@ def make_project(base: Path, env: Mapping[str, str], config: dict[str, Any]) -> 
     (project / "stacks").mkdir()
     (project / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml: `virtualenv: .venv`
     (project / "policy" / "venv").symlink_to(ROOT / ".venv")  # PulumiPolicy.yaml: `virtualenv: venv`
-    backend = base / "backend"
-    backend.mkdir()
-    full_env = {
-        **env,
-        "PATH": f"{PULUMI_BIN}{os.pathsep}{env.get('PATH', '')}",
-        "PULUMI_BACKEND_URL": backend.as_uri(),
-        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        "PULUMI_SUPPRESS_COPILOT_LINK": "true",
-    }
+    full_env = pulumi_env(env, base / "backend", PASSPHRASE)
     for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_REGION"):
         full_env.pop(name, None)
     cli = CliProject(project, full_env, config)
