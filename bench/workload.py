@@ -158,15 +158,15 @@ class Deployment:
     provider: ResourceProvider
     host: ProviderHost
 
-    def goals(self, prefix: str, instance_ids: Sequence[str]) -> list[Goal]:
+    def goals(self, prefix: str, instance_ids: Sequence[str], **inputs: Any) -> list[Goal]:
         return [
-            Goal(f"{prefix}-{n}", {"instance_id": instance_id, "image_name": f"{prefix}-{n}"}, self.provider)
+            Goal(f"{prefix}-{n}", {"instance_id": instance_id, "image_name": f"{prefix}-{n}", **inputs}, self.provider)
             for n, instance_id in enumerate(instance_ids)
         ]
 
-    def create(self, prefix: str, instance_ids: Sequence[str]) -> CreateRun:
-        """Check + Create of one new image per instance, all at once."""
-        goals = self.goals(prefix, instance_ids)
+    def create(self, prefix: str, instance_ids: Sequence[str], **inputs: Any) -> CreateRun:
+        """Check + Create of one new image per instance, all at once, each with `inputs` besides its id and name."""
+        goals = self.goals(prefix, instance_ids, **inputs)
         self.emulator.control.clear_requests()
         started = time.time()
         Engine(self.host).up(goals)

@@ -6,11 +6,12 @@ GoldenImage is loaded on first use: it needs the bridged tencentcloud package, w
 
 from typing import Any
 
+from .families import latest_image
 from .provider import CvmImageProvider
 from .resource import CvmImage, CvmImageArgs
 from .stack_config import BuilderArgs, GoldenImageArgs
 
-__all__ = ["CvmImage", "CvmImageArgs", "CvmImageProvider", "GoldenImage", "GoldenImageArgs", "BuilderArgs"]
+__all__ = ["CvmImage", "CvmImageArgs", "CvmImageProvider", "GoldenImage", "GoldenImageArgs", "BuilderArgs", "latest_image"]
 
 
 def __getattr__(name: str) -> Any:

@@ -44,9 +44,14 @@ class CvmApi:
 
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
+        self._settings = settings
         http = HttpProfile(protocol=settings.scheme, endpoint=settings.endpoint, reqTimeout=REQUEST_TIMEOUT_SECONDS)
         self._client = CvmClient(_credential(settings), settings.region, ClientProfile(httpProfile=http))
         self.tags = TagApi(settings)
+
+    def in_region(self, region: str) -> "CvmApi":
+        """The same account and endpoint in another region (copies live in their destination region)."""
+        return CvmApi(self._settings.model_copy(update={"region": region}))
 
     def call_once(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One request, no retry: for CreateImage, whose retries must check what the lost attempt did."""
@@ -114,6 +119,29 @@ class CvmApi:
 
     def delete_image(self, image_id: str, delete_snapshots: bool, deadline: Deadline) -> None:
         self.call("DeleteImages", {"ImageIds": [image_id], "DeleteBindedSnap": delete_snapshots}, deadline)
+
+    def set_family(self, image_id: str, family: str, deprecated: bool, deadline: Deadline) -> None:
+        """ModifyImageAttribute's family ("" clears it) and deprecation."""
+        self.call("ModifyImageAttribute", {"ImageId": image_id, "ImageFamily": family, "ImageDeprecated": deprecated}, deadline)
+
+    def sync_image(self, image_id: str, regions: list[str], name: str) -> dict[str, str]:
+        """One SyncImages, no retry (a retry must look for the copies a lost attempt made): {region: copy id}."""
+        params = {"ImageIds": [image_id], "DestinationRegions": regions, "ImageName": name, "ImageSetRequired": True}
+        response = self.call_once("SyncImages", params)
+        return {item["Region"]: item["ImageId"] for item in response.get("ImageSet") or []}
+
+    def share_image(self, image_id: str, accounts: list[str], permission: str, deadline: Deadline) -> None:
+        """ModifyImageSharePermission SHARE or CANCEL for these accounts."""
+        params = {"ImageId": image_id, "AccountIds": accounts, "Permission": permission}
+        self.call("ModifyImageSharePermission", params, deadline)
+
+    def shared_accounts(self, image_id: str, deadline: Deadline) -> list[str]:
+        response = self.call("DescribeImageSharePermission", {"ImageId": image_id}, deadline)
+        return sorted(item["AccountId"] for item in response.get("SharePermissionSet") or [])
+
+    def image_from_family(self, family: str, deadline: Deadline) -> Image | None:
+        """DescribeImageFromFamily: the family's newest NORMAL, non-deprecated image in this region, or None."""
+        return self.call("DescribeImageFromFamily", {"ImageFamily": family}, deadline).get("Image")
 
 
 def tag_endpoint(settings: ApiSettings) -> str | None:

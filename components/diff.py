@@ -7,11 +7,15 @@ from .models import contains_unknown
 
 # A new value means a new image.
 REPLACE_KEYS = ("instance_id", "data_disk_ids")
-# Changed in place: the name and description with ModifyImageAttribute, tags through the Tag API, the others only in
-# the stack's state.
-UPDATE_KEYS = ("image_name", "image_description", "tags", "delete_bound_snapshots", "wait_timeout_minutes")
+# Changed in place: the name, description, family and deprecation with ModifyImageAttribute (unshared for the call),
+# tags through the Tag API, copies with SyncImages / DeleteImages, shares with ModifyImageSharePermission, the others
+# only in the stack's state.
+UPDATE_KEYS = (
+    "image_name", "image_description", "tags", "delete_bound_snapshots", "wait_timeout_minutes",
+    "copy_to_regions", "share_with_accounts", "share_copies", "image_family", "deprecated",
+)
 # These only steer creation (CreateImage, or taking over an existing image): changing them later changes nothing.
-CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot", "live_image", "adopt_image")
+CREATION_ONLY_KEYS = ("force_poweroff", "sysprep", "reboot", "live_image", "adopt_image", "wait_for_poweroff")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ def _differs(old: Any, new: Any) -> bool:
 
 
 def _empty_as_none(value: Any) -> Any:
-    if value in (None, "", [], {}):
+    if value is None or value is False or value in ("", [], {}):
         return None
-    return sorted(value, key=repr) if isinstance(value, list) else value  # a set of disks: order carries no meaning
+    # Disks, regions and accounts are sets: order carries no meaning.
+    return sorted(value, key=repr) if isinstance(value, list) else value

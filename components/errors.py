@@ -67,6 +67,17 @@ def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", mess
         "then run `pulumi up` again",
         "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
         "account: only this account's custom images can be changed. Check the image id",
+        "InvalidRegion.NotFound": "a region of copy_to_regions is not available to this account. Remove it from "
+        "copy_to_regions, then run `pulumi up` again",
+        "InvalidAccountId.NotFound": "an account of share_with_accounts does not exist. Check the account ids (UINs) "
+        "in share_with_accounts, then run `pulumi up` again",
+        "FailedOperation.AccountIsYourSelf": "share_with_accounts lists this stack's own account, which owns the image "
+        "already. Remove it from share_with_accounts",
+        "OverQuota": f"{ref.describe()} would be shared with more than 500 accounts. Shorten share_with_accounts",
+        "InvalidParameterValue.InvalidImageFamily": "Tencent Cloud refused image_family. Use a letter, then letters, "
+        "digits, '.', '_' or '-', at most 60 characters",
+        "UnsupportedOperation.EncryptedImagesNotSupported": f"{ref.describe()} is encrypted, and an encrypted image "
+        "can be neither copied nor shared. Remove copy_to_regions and share_with_accounts, or image an unencrypted disk",
         "AuthFailure.SignatureExpire": "the request signature expired: this machine's clock is more than 5 minutes off. "
         "Fix the clock (NTP) and retry",
     }

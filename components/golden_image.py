@@ -44,7 +44,15 @@ def _builder(name: str, args: GoldenImageArgs, opts: pulumi.ResourceOptions) -> 
         orderly_security_groups=builder.security_groups,
         system_disk_type=builder.system_disk_type,
         system_disk_size=builder.system_disk_size,
-        user_data=builder.user_data,
+        user_data_raw=builder.user_data,
         tags=args.tags,
-        opts=opts,
+        opts=_builder_options(args, opts),
     )
+
+
+def _builder_options(args: GoldenImageArgs, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """A builder that powers itself off stays off: after a refresh its running_flag reads false, and the declared
+    default (true) would otherwise start it again."""
+    if not args.wait_for_poweroff:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["running_flag"]))

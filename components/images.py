@@ -1,34 +1,39 @@
 """What happens to one image in the cloud: create (idempotently), wait, rename, read, delete. No Pulumi types here."""
 
-import calendar
 import threading
 import time
 from contextlib import contextmanager
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from .cancel import CANCELLATION, Cancelled
-from .client import TRUE_FALSE, CvmApi, Image
+from .client import CvmApi, Image
 from .errors import CvmImageError, ImageRef, name_taken, translate
+from .image_facts import (
+    LOOKUP_INTERVAL_SECONDS,
+    MARKER_TAG_KEY,
+    bound_tags,
+    create_params,
+    declared_tags,
+    gone,
+    marker_of,
+    patiently,
+    settled_or_missing_for,
+    tags_may_be_pending,
+)
 from .models import IMAGE_ID, ImageInputs
 from .poller import ImagePoller, Settled, WaitCancelled, WaitStopped
+from .readiness import wait_for_poweroff
 from .retry import Deadline, code_in, error_code, retrying
 
-# CreateImage tags every image with the instance it came from, so a retry or a later `pulumi up` can prove an
-# image with the right name is the one an earlier attempt made (the API has no idempotency token).
-MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
 
 FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
-BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
 
 # Today's API is eventually consistent: a new image can be missing from DescribeImages for a moment, and the tags of
 # CreateImage's TagSpecification are bound a moment after it. These graces bound how long "missing" means "not yet".
 VISIBILITY_GRACE_SECONDS = 60.0  # a just-created (or still building) image may be missing from DescribeImages
 READ_GRACE_SECONDS = 5.0  # refresh and adopt re-check a missing image this long before calling it gone
 TAG_GRACE_SECONDS = 6.0  # an image found by name is re-read this long for its marker tag to be bound
-RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
-LOOKUP_INTERVAL_SECONDS = 0.5
 RESTART_DEADLINE_SECONDS = 120.0  # starting the instance again after a failed create
 
 # What the next run does about an image an operation had to leave (at its deadline or on a cancel).
@@ -53,52 +58,6 @@ def translated(action: str, ref: ImageRef, if_cancelled: str) -> Iterator[None]:
 def image_ref(inputs: ImageInputs, region: str, image_id: str | None = None) -> ImageRef:
     return ImageRef(image_name=inputs.image_name, region=region, instance_id=inputs.instance_id, image_id=image_id)
 
-
-def create_params(inputs: ImageInputs) -> dict[str, Any]:
-    """CreateImage with what the user set, plus the marker tag.
-
-    Never `Reboot` (removed from the API in 2019) and no `ForcePoweroff` unless live_image: the provider itself stops a
-    running instance for the image (see ImageService._ready_instance); ForcePoweroff "false" is today's live image.
-    """
-    params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": inputs.image_name}
-    if inputs.image_description is not None:
-        params["ImageDescription"] = inputs.image_description
-    if inputs.live_image:
-        params["ForcePoweroff"] = TRUE_FALSE[False]
-    if inputs.sysprep is not None:
-        params["Sysprep"] = TRUE_FALSE[inputs.sysprep]
-    if inputs.data_disk_ids:
-        params["DataDiskIds"] = list(inputs.data_disk_ids)
-    tags = {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
-    params["TagSpecification"] = [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
-    return params
-
-
-def declared_tags(inputs: ImageInputs) -> dict[str, str]:
-    """The tags the image must carry: the user's and the marker."""
-    return {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
-
-
-def bound_tags(image: Image) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or []}
-
-
-def user_tags(image: Image) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] != MARKER_TAG_KEY}
-
-
-def live_outputs(image: Image) -> dict[str, Any]:
-    """The facts about an image worth having as outputs."""
-    return {
-        "image_id": image["ImageId"],
-        "image_state": image.get("ImageState"),
-        "created_time": image.get("CreatedTime"),
-        "image_size": image.get("ImageSize"),
-        "os_name": image.get("OsName"),
-        "platform": image.get("Platform"),
-        "architecture": image.get("Architecture"),
-        "snapshot_ids": [snapshot["SnapshotId"] for snapshot in image.get("SnapshotSet") or []],
-    }
 
 
 @dataclass
@@ -135,6 +94,8 @@ class ImageService:
         power = _Power()
         try:
             with translated("CreateImage", ref, "The next `pulumi up` creates the image, or adopts it if this attempt made it."):
+                if inputs.wait_for_poweroff:
+                    wait_for_poweroff(self._poller, inputs.instance_id, ref, deadline)
                 image_id, request_id = self._start(inputs, ref, deadline, power)
             ref = image_ref(inputs, self.region, image_id)
             with translated("CreateImage", ref, ADOPTED_NEXT):
@@ -302,7 +263,7 @@ class ImageService:
             for image in images:
                 marker = marker_of(image)
                 if marker != inputs.instance_id:
-                    if marker is None and _tags_may_be_pending(image) and waited < min(TAG_GRACE_SECONDS, deadline.remaining()):
+                    if marker is None and tags_may_be_pending(image) and waited < min(TAG_GRACE_SECONDS, deadline.remaining()):
                         break  # its marker may not be bound yet: read it again
                     raise name_taken(ref, image["ImageId"], image.get("ImageState"))
                 if image.get("ImageState") in FAILED_STATES:
@@ -321,7 +282,19 @@ class ImageService:
 
     def _wait_settled(self, image_id: str, ref: ImageRef, deadline: Deadline, then: str) -> Image | None:
         """The image once it is no longer busy; None if it stayed missing for VISIBILITY_GRACE_SECONDS."""
-        return self._wait(image_id, ref, _settled_or_missing_for(VISIBILITY_GRACE_SECONDS), deadline, then)
+        return self._wait(image_id, ref, settled_or_missing_for(VISIBILITY_GRACE_SECONDS), deadline, then)
+
+    def wait_built(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image:
+        """A new image (a copy) once NORMAL or failed; an error if it never shows up."""
+        then = "The next `pulumi up` finds it and waits again."
+        image = self._wait_settled(image_id, ref, deadline, then)
+        if image is None:
+            raise CvmImageError(f"{ref.describe()} never appeared in DescribeImages within {VISIBILITY_GRACE_SECONDS:.0f} s. {then}")
+        return image
+
+    def wait_not_syncing(self, image_id: str, ref: ImageRef, deadline: Deadline) -> None:
+        """Until a SyncImages running from the image (a copy being made) is done."""
+        self._wait(image_id, ref, lambda image: image is None or image.get("ImageState") != "SYNCING", deadline, "")
 
     def _wait(self, image_id: str, ref: ImageRef, settled: Settled, deadline: Deadline, then: str) -> Image | None:
         """The settled image; else an error saying in which state the image was left and what the next run does."""
@@ -360,14 +333,14 @@ class ImageService:
 
     def _adoptable(self, target: str, deadline: Deadline) -> Image | None:
         if IMAGE_ID.match(target):
-            image = _patiently(lambda: self._api.describe_images([target], deadline).get(target), READ_GRACE_SECONDS, deadline)
+            image = patiently(lambda: self._api.describe_images([target], deadline).get(target), READ_GRACE_SECONDS, deadline)
             return image if image is not None and image.get("ImageType") == "PRIVATE_IMAGE" else None
-        return _patiently(lambda: next(iter(self._api.images_named(target, deadline)), None), READ_GRACE_SECONDS, deadline)
+        return patiently(lambda: next(iter(self._api.images_named(target, deadline)), None), READ_GRACE_SECONDS, deadline)
 
     def read(self, image_id: str, ref: ImageRef, deadline: Deadline) -> Image | None:
         """The image, or None when it stays missing for READ_GRACE_SECONDS (a new one may not be visible yet)."""
         with translated("DescribeImages", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
-            return _patiently(lambda: self._api.describe_images([image_id], deadline).get(image_id), READ_GRACE_SECONDS, deadline)
+            return patiently(lambda: self._api.describe_images([image_id], deadline).get(image_id), READ_GRACE_SECONDS, deadline)
 
     def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
         with translated("ModifyImageAttribute", ref, "The next `pulumi up` renames it."):
@@ -395,7 +368,7 @@ class ImageService:
                 if self._wait_settled(image_id, ref, deadline, DELETED_NEXT) is None:
                     return
                 self._api.delete_image(image_id, delete_snapshots, deadline)
-            self._wait(image_id, ref, _gone, deadline, DELETED_NEXT)
+            self._wait(image_id, ref, gone, deadline, DELETED_NEXT)
 
     def _discard(self, image_id: str, deadline: Deadline) -> None:
         try:
@@ -404,49 +377,3 @@ class ImageService:
             if not code_in(error_code(exc), ("InvalidImageId.NotFound",)):
                 raise
 
-
-def marker_of(image: Image) -> str | None:
-    return next((tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] == MARKER_TAG_KEY), None)
-
-
-def _settled_or_missing_for(grace: float) -> Callable[[Image | None], bool]:
-    """Settled: no longer busy, or missing from DescribeImages for `grace` seconds (a new image shows up late)."""
-    started = time.monotonic()
-
-    def settled(image: Image | None) -> bool:
-        if image is None:
-            return time.monotonic() - started >= grace
-        return image.get("ImageState") not in BUSY_STATES
-
-    return settled
-
-
-def _patiently(look: Callable[[], Image | None], grace: float, deadline: Deadline) -> Image | None:
-    """`look()` until it finds something or `grace` seconds (within the deadline) have passed."""
-    started = time.monotonic()
-    while True:
-        found = look()
-        if found is not None or time.monotonic() - started >= min(grace, deadline.remaining()):
-            return found
-        CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
-
-
-def _tags_may_be_pending(image: Image) -> bool:
-    """An image without tags, or made moments ago, may still have CreateImage's tags on their way."""
-    if not image.get("Tags"):
-        return True
-    created = _epoch(image.get("CreatedTime"))
-    return created is None or time.time() - created < RECENT_SECONDS
-
-
-def _epoch(text: Any) -> float | None:
-    for shape in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return float(calendar.timegm(time.strptime(str(text), shape)))
-        except ValueError:
-            continue
-    return None
-
-
-def _gone(image: Image | None) -> bool:
-    return image is None

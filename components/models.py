@@ -24,6 +24,19 @@ RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "qcs:", "项目", "pulu
 TAG_CHARACTERS = re.compile(r"^[A-Za-z0-9\u3400-\u4dbf\u4e00-\u9fff +\-=._:/@()\[\],;><（）【】：]+$")
 TAG_CHARACTERS_TEXT = "letters, digits, CJK characters, inner spaces and + - = . _ : / @ ( ) [ ] , ; > <"
 DEFAULT_WAIT_TIMEOUT_MINUTES = 60.0
+# Regions SyncImages can copy to: the emulator's list (tests/components/test_golden_inputs.py keeps them equal).
+KNOWN_REGIONS = (
+    "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-nanjing",
+    "ap-hongkong", "ap-singapore", "ap-tokyo", "ap-seoul", "ap-bangkok", "ap-jakarta",
+    "na-siliconvalley", "na-ashburn", "eu-frankfurt", "sa-saopaulo",
+)
+# Tencent Cloud account ids (UINs) are digits; ModifyImageSharePermission takes at most 500 accounts an image.
+ACCOUNT_ID = re.compile(r"^[1-9][0-9]{4,19}$")
+SHARE_ACCOUNTS_MAX = 500
+# Tencent documents no rule for ImageFamily beyond InvalidParameterValue.InvalidImageFamily; this is the one the
+# console enforces (and the emulator): a letter, then letters, digits, ".", "_" or "-", at most 60 characters.
+IMAGE_FAMILY = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+IMAGE_FAMILY_MAX = 60
 
 
 def _parse_bool(value: Any) -> Any:
@@ -59,6 +72,12 @@ class ImageInputs(BaseModel):
     delete_bound_snapshots: FlexibleBool = False
     wait_timeout_minutes: float = Field(default=DEFAULT_WAIT_TIMEOUT_MINUTES)
     adopt_image: str | None = None  # an existing image (id or exact name) that create takes over instead of making one
+    wait_for_poweroff: FlexibleBool | None = None  # the builder powers itself off when provisioned: image it once STOPPED
+    copy_to_regions: list[str] | None = None  # SyncImages copies of the image, one a region
+    share_with_accounts: list[str] | None = None
+    share_copies: FlexibleBool | None = None  # the copies are shared with the same accounts too
+    image_family: str | None = None
+    deprecated: FlexibleBool | None = None
 
     @field_validator("instance_id")
     @classmethod
@@ -140,6 +159,54 @@ class ImageInputs(BaseModel):
             raise PydanticCustomError("adopt_image", "must be an image id or an image name of 1 to {max} characters", {"max": IMAGE_NAME_MAX})
         return value
 
+    @field_validator("copy_to_regions")
+    @classmethod
+    def _known_regions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [region for region in value if region not in KNOWN_REGIONS]
+        if unknown:
+            raise PydanticCustomError(
+                "copy_to_regions", "holds {unknown}, which is no region SyncImages can copy to; use region names such as {known}",
+                {"unknown": ", ".join(map(repr, unknown)), "known": ", ".join(KNOWN_REGIONS)},
+            )
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("copy_to_regions", "must not list a region twice", {})
+        return value
+
+    @field_validator("share_with_accounts")
+    @classmethod
+    def _account_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        bad = [account for account in value if not ACCOUNT_ID.match(account)]
+        if bad:
+            raise PydanticCustomError(
+                "share_with_accounts",
+                "must hold Tencent Cloud account ids (the account's UIN: 5 to 20 digits, e.g. 100012345678), got {bad}",
+                {"bad": ", ".join(map(repr, bad))},
+            )
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("share_with_accounts", "must not list an account twice", {})
+        if len(value) > SHARE_ACCOUNTS_MAX:
+            raise PydanticCustomError("share_with_accounts", "may hold at most {max} accounts", {"max": SHARE_ACCOUNTS_MAX})
+        return value
+
+    @field_validator("image_family")
+    @classmethod
+    def _family_rules(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not 1 <= len(value) <= IMAGE_FAMILY_MAX:
+            raise PydanticCustomError(
+                "image_family", "must be 1 to {max} characters, got {length}; shorten it", {"max": IMAGE_FAMILY_MAX, "length": len(value)}
+            )
+        if not IMAGE_FAMILY.match(value):
+            raise PydanticCustomError(
+                "image_family", "must start with a letter and hold only letters, digits, '.', '_' and '-', got {value}", {"value": repr(value)}
+            )
+        return value
+
     @field_validator("wait_timeout_minutes")
     @classmethod
     def _timeout_range(cls, value: float) -> float:
@@ -156,6 +223,24 @@ class ImageInputs(BaseModel):
                 "images it while it runs. Set only one of them",
                 {},
             )
+        return self
+
+    @model_validator(mode="after")
+    def _poweroff_wait_alone(self) -> "ImageInputs":
+        if self.wait_for_poweroff and (self.live_image or self.reboot or self.force_poweroff):
+            raise PydanticCustomError(
+                "wait_for_poweroff",
+                "cannot be combined with live_image, reboot or force_poweroff: with wait_for_poweroff the instance "
+                "powers itself off when it is ready and is imaged stopped, so the provider never stops, starts or "
+                "live-images it. Remove those settings (reboot: false is allowed)",
+                {},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _copies_elsewhere(self) -> "ImageInputs":
+        if self.share_copies and not self.copy_to_regions:
+            raise PydanticCustomError("share_copies", "needs copy_to_regions: there are no copies to share. Remove it or add regions", {})
         return self
 
 
@@ -182,8 +267,11 @@ def contains_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or value == UNKNOWN
 
 
-def validate_inputs(props: dict[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
-    """Normalise the known inputs and list what is wrong; unknown values pass through untouched."""
+def validate_inputs(props: dict[str, Any], region: str | None = None) -> tuple[dict[str, Any], list[Failure]]:
+    """Normalise the known inputs and list what is wrong; unknown values pass through untouched.
+
+    `region` is the image's own region (from the provider's config), which copy_to_regions must not name.
+    """
     unknown = {key: value for key, value in props.items() if contains_unknown(value)}
     known = {key: value for key, value in props.items() if key not in unknown and value is not None}
     placeholders = {key: _placeholder(key) for key in REQUIRED_KEYS & unknown.keys()}
@@ -191,6 +279,9 @@ def validate_inputs(props: dict[str, Any]) -> tuple[dict[str, Any], list[Failure
         model = ImageInputs.model_validate({**known, **placeholders})
     except ValidationError as err:
         return props, [_failure(error) for error in err.errors()]
+    if region is not None and region in (model.copy_to_regions or []):
+        reason = f"copy_to_regions must not name {region!r}: the image itself is made there. Remove it from the list"
+        return props, [Failure(property="copy_to_regions", reason=reason)]
     normalised = model.model_dump(exclude_none=True)
     return {**normalised, **unknown}, []
 

@@ -20,14 +20,17 @@ from pulumi.dynamic import (
 
 from . import host
 from .client import CvmApi
+from .copies import Regions
 from .diff import diff_image
+from .distribution import Distribution, Distributor
 from .errors import CvmImageError, ImageRef
-from .images import ImageService, live_outputs, user_tags
+from .image_facts import live_outputs, user_tags
+from .images import ImageService
 from .models import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, ImageInputs, validate_inputs
 from .poller import ImagePoller
 from .progress import ProgressLog
 from .retry import Deadline
-from .settings import CONFIG_KEYS, resolve_settings
+from .settings import CONFIG_KEYS, resolve_region, resolve_settings
 
 PROVIDER_KEY = "__provider"
 OUTPUT_KEYS = (
@@ -40,6 +43,7 @@ OUTPUT_KEYS = (
     "platform",
     "architecture",
     "snapshot_ids",
+    "copies",
 )
 
 host.adapt()
@@ -52,6 +56,7 @@ class CvmImageProvider(ResourceProvider):
         super().__init__()
         self._config: dict[str, str] = {}
         self._service: ImageService | None = None
+        self._distributor: Distributor | None = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -64,7 +69,7 @@ class CvmImageProvider(ResourceProvider):
         self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = validate_inputs(_user_inputs(news))
+        inputs, failures = validate_inputs(_user_inputs(news), resolve_region(self._config))
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -81,7 +86,10 @@ class CvmImageProvider(ResourceProvider):
             image, request_id = service.adopt(inputs, deadline), None
         else:
             image, request_id = service.create(inputs, deadline)
-        return CreateResult(image["ImageId"], {**_dump(inputs), **live_outputs(image), "request_id": request_id})
+        ref = _ref(_dump(inputs), image["ImageId"], service.region)
+        copies = self._distribution().converge(image, inputs, Distribution(), {}, False, ref, deadline)
+        outputs = {**_dump(inputs), **live_outputs(image), "request_id": request_id, "copies": copies}
+        return CreateResult(image["ImageId"], outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         service = self._images()
@@ -92,9 +100,10 @@ class CvmImageProvider(ResourceProvider):
             "image_name": image.get("ImageName"),
             "image_description": image.get("ImageDescription") or None,
             "tags": user_tags(image) or None,
+            **self._distribution().read(image, props.get("copies") or {}, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))),
         }
         inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
-        outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id")}
+        outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id"), "copies": live["copies"]}
         return ReadResult(id_, outputs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -102,17 +111,19 @@ class CvmImageProvider(ResourceProvider):
         service = self._images()
         renamed = (olds.get("image_name"), olds.get("image_description") or "") != (inputs.image_name, inputs.image_description or "")
         ref, deadline = _ref(news, id_, service.region), _deadline(inputs.wait_timeout_minutes)
-        if renamed:
-            service.rename(id_, inputs.image_name, inputs.image_description or "", ref, deadline)
+        image = {"ImageId": id_, "CreatedTime": olds.get("created_time")}
+        copies = self._distribution().converge(image, inputs, Distribution.of(olds), olds.get("copies") or {}, renamed, ref, deadline)
         old_tags, new_tags = olds.get("tags") or {}, inputs.tags or {}
         if old_tags != new_tags:
             service.retag(id_, old_tags, new_tags, ref, deadline)  # in place, through the Tag API: same image id
         kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
-        return UpdateResult({**kept, **_dump(inputs)})
+        return UpdateResult({**kept, **_dump(inputs), "copies": copies})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         service = self._images()
         deadline = _deadline(props.get("wait_timeout_minutes"))
+        image = {"ImageId": id_, "CreatedTime": props.get("created_time")}
+        self._distribution().remove(image, props, _ref(props, id_, service.region), deadline)
         service.delete(id_, bool(props.get("delete_bound_snapshots")), _ref(props, id_, service.region), deadline)
 
     def _images(self) -> ImageService:
@@ -120,8 +131,16 @@ class CvmImageProvider(ResourceProvider):
         with self._lock:
             if self._service is None:
                 api = CvmApi(resolve_settings(self._config))
-                self._service = ImageService(api, ImagePoller(api, progress=ProgressLog(host.engine_address())))
+                progress = ProgressLog(host.engine_address())
+                self._service = ImageService(api, ImagePoller(api, progress=progress))
+                self._distributor = Distributor(Regions(self._service, api, progress))
             return self._service
+
+    def _distribution(self) -> Distributor:
+        """Copies, shares and family, over the same home-region service and poller as `_images`."""
+        self._images()
+        assert self._distributor is not None
+        return self._distributor
 
 
 def _user_inputs(props: dict[str, Any]) -> dict[str, Any]:

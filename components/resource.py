@@ -26,6 +26,12 @@ class CvmImageArgs:
     delete_bound_snapshots: pulumi.Input[bool] = False
     wait_timeout_minutes: pulumi.Input[float] = DEFAULT_WAIT_TIMEOUT_MINUTES
     adopt_image: pulumi.Input[str] | None = None
+    wait_for_poweroff: pulumi.Input[bool] | None = None
+    copy_to_regions: pulumi.Input[list[str]] | None = None
+    share_with_accounts: pulumi.Input[list[str]] | None = None
+    share_copies: pulumi.Input[bool] | None = None
+    image_family: pulumi.Input[str] | None = None
+    deprecated: pulumi.Input[bool] | None = None
 
 
 # pulumi.dynamic's serialize_provider patches these pickle._Pickler methods on every call and never restores them:
@@ -50,6 +56,7 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
     platform: pulumi.Output[str]
     architecture: pulumi.Output[str]
     snapshot_ids: pulumi.Output[list[str]]
+    copies: pulumi.Output[dict[str, str]]  # region -> id of the image's copy there
 
     def __init__(self, resource_name: str, args: CvmImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Not dataclasses.asdict: it deep-copies values, and Outputs must be passed as they are.

@@ -62,6 +62,13 @@ def resolve_settings(config: Mapping[str, str], env: Mapping[str, str] = os.envi
     )
 
 
+def resolve_region(config: Mapping[str, str], env: Mapping[str, str] = os.environ) -> str:
+    """The region images are made in, as resolve_settings finds it; needs no credentials (Check has none to spare)."""
+    key, variable = REGION
+    value = (config.get(key) or env.get(variable) or "").strip()
+    return value or DEFAULT_REGION
+
+
 def _split_endpoint(url: str | None) -> tuple[str, str | None]:
     if url is None:
         return "https", None

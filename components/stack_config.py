@@ -1,8 +1,9 @@
 """The program's stack config (`cvm-images:images`), validated before any resource is declared."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from .models import DEFAULT_WAIT_TIMEOUT_MINUTES
@@ -26,7 +27,7 @@ class BuilderArgs(_CamelModel):
     security_groups: list[str] | None = None
     system_disk_type: str = "CLOUD_PREMIUM"
     system_disk_size: int = 50
-    user_data: str | None = None
+    user_data: str | None = Field(default=None, description="a plain-text script run at first boot")
 
 
 class GoldenImageArgs(_CamelModel):
@@ -46,6 +47,7 @@ class GoldenImageArgs(_CamelModel):
     delete_bound_snapshots: bool = False
     wait_timeout_minutes: float = DEFAULT_WAIT_TIMEOUT_MINUTES
     adopt_image: str | None = None
+    wait_for_poweroff: bool | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "GoldenImageArgs":
@@ -67,21 +69,60 @@ class StackSpec(BaseModel):
         return self
 
 
+class PromotionArgs(_CamelModel):
+    """Images this stack takes, already tested, from another stack's export instead of baking them (`cvm-images:promote`)."""
+
+    from_stack: str = Field(pattern=r"^[^/\s]+(/[^/\s]+){0,2}$", description="the source stack: <org>/<project>/<stack>")
+    output: str = Field(default="image_ids", min_length=1, description="its export that maps image names to image ids")
+    images: list[str] = Field(min_length=1, description="the names (keys of that export) of the images to take")
+
+    @field_validator("images")
+    @classmethod
+    def _unique_names(cls, names: list[str]) -> list[str]:
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"must not name an image twice; repeated: {', '.join(repeated)}")
+        return names
+
+
 class StackConfigError(Exception):
     pass
 
 
-def parse_images(raw: Any) -> list[GoldenImageArgs]:
-    """The `images` list from stack config, or a StackConfigError that says which entry and key is wrong."""
+def parse_promotion(raw: Any) -> PromotionArgs | None:
+    """The `promote` object from stack config (None when absent), or a StackConfigError naming the bad key."""
     if raw is None:
+        return None
+    try:
+        return PromotionArgs.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(f"{_where('promote', error['loc'])}: {error['msg']}" for error in err.errors())
+        raise StackConfigError(f"Stack config `cvm-images:promote` is invalid: {problems}") from None
+
+
+def parse_images(raw: Any, promoted: Sequence[str] = ()) -> list[GoldenImageArgs]:
+    """The `images` list from stack config, or a StackConfigError that says which entry and key is wrong.
+
+    `promoted` names the images the stack takes from another stack: then `images` may be absent, and must not bake them.
+    """
+    if raw is None:
+        if promoted:
+            return []
         raise StackConfigError("Stack config `cvm-images:images` is missing: list the images this stack manages (see README).")
     try:
-        return StackSpec.model_validate({"images": raw}).images
+        images = StackSpec.model_validate({"images": raw}).images
     except ValidationError as err:
-        problems = "; ".join(f"{_where(error['loc'])}: {error['msg']}" for error in err.errors())
+        problems = "; ".join(f"{_where('images', error['loc'][1:])}: {error['msg']}" for error in err.errors())
         raise StackConfigError(f"Stack config `cvm-images:images` is invalid: {problems}") from None
+    both = sorted({image.name for image in images} & set(promoted))
+    if both:
+        raise StackConfigError(
+            f"Stack config names {', '.join(both)} both in `cvm-images:images` (baked here) and in `cvm-images:promote` "
+            "(taken from another stack): keep each image in one of them."
+        )
+    return images
 
 
-def _where(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location[1:]]  # drop the wrapper's "images"
-    return "images" + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in parts)
+def _where(root: str, location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location]
+    return root + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in parts)

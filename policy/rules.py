@@ -23,6 +23,7 @@ IMAGE_TYPE: Final = "pulumi-python:dynamic/cvm:Image"
 INSTANCE_TYPE: Final = "tencentcloud:Instance/instance:Instance"
 DEFAULT_ALLOWED_PATTERN: Final = "^[a-z0-9][a-z0-9-]*$"
 DEFAULT_REQUIRED_TAGS: Final = ("team",)
+DEFAULT_COPY_STACKS: Final = ("prod",)
 
 UNKNOWN: Final = object()
 
@@ -109,6 +110,34 @@ def validate_builder_tags(args: ResourceValidationArgs, report_violation: Report
         )
 
 
+def missing_regions(copied: Sequence[str], required: Sequence[str]) -> list[str]:
+    """The required regions an image is not copied to, in the config's order."""
+    present = set(copied)
+    return [region for region in required if region not in present]
+
+
+def validate_copy_regions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != IMAGE_TYPE:
+        return
+    config = args.get_config()
+    required = config.get("requiredCopyRegions") or []
+    stack = stack_of(args.urn)
+    if not required or stack not in config.get("stacks", DEFAULT_COPY_STACKS):
+        return
+    try:
+        copied = list(args.props.get("copy_to_regions") or [])
+    except UnknownValueError:  # the list, or a region in it, is not known before `pulumi up`
+        return
+    missing = missing_regions(copied, required)
+    if missing:
+        report_violation(
+            f"CvmImage '{args.name}' of stack {stack} is not copied to {', '.join(missing)}. Add them to its "
+            f"copy_to_regions (copyToRegions of its entry in stacks/Pulumi.{stack}.yaml), so that every required "
+            "region can launch instances from it.",
+            None,
+        )
+
+
 POLICIES: Final[list[Policy]] = [
     ResourceValidationPolicy(
         name="image-name-convention",
@@ -143,6 +172,28 @@ POLICIES: Final[list[Policy]] = [
                     "items": {"type": "string"},
                     "default": list(DEFAULT_REQUIRED_TAGS),
                     "description": "the tag keys every instance must have",
+                },
+            }
+        ),
+    ),
+    ResourceValidationPolicy(
+        name="image-copied-to-regions",
+        description="A CVM image of the listed stacks is copied to every region in requiredCopyRegions.",
+        validate=validate_copy_regions,
+        # Off until requiredCopyRegions is configured; advisory unless the config sets enforcementLevel.
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "requiredCopyRegions": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "regions (other than the stack's own) every image must be copied to; unset: no check",
+                },
+                "stacks": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_COPY_STACKS),
+                    "description": "the stacks whose images the rule applies to",
                 },
             }
         ),

@@ -106,13 +106,13 @@ def test_accepted_inputs_are_accepted_again():
 
 
 def expected_diff(olds, news) -> tuple[bool, set[str], bool]:
-    """The README's diff table: (changed, replaced keys, delete before replace). Empty equals missing, the order of
-    data_disk_ids does not count, an unknown new value is a change."""
+    """The README's diff table: (changed, replaced keys, delete before replace). Empty (or false) equals missing, the
+    order of a list does not count, an unknown new value is a change."""
 
     def same(old, new) -> bool:
         if contains_unknown(new):
             return False
-        old, new = (None if value in (None, "", [], {}) else value for value in (old, new))
+        old, new = (None if value is None or value is False or value in ("", [], {}) else value for value in (old, new))
         if isinstance(old, list) and isinstance(new, list):
             return Counter(map(repr, old)) == Counter(map(repr, new))
         return old == new

@@ -226,7 +226,7 @@ def test_an_unknown_parameter_names_the_refused_parameter(emulator):
 
 SDK_REQUESTS = {("cvm", name): getattr(cvm_models, f"{name}Request") for name in (
     "CreateImage", "DescribeImages", "DescribeInstances", "StopInstances", "StartInstances", "ModifyImageAttribute",
-    "DeleteImages",
+    "DeleteImages", "SyncImages", "ModifyImageSharePermission", "DescribeImageSharePermission",
 )} | {("tag", name): getattr(tag_models, f"{name}Request") for name in ("TagResources", "UnTagResources")}
 
 
@@ -261,7 +261,9 @@ def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, ch
                                       data_disk_ids=["disk-emu0002d"], tags={"team": "infra"}))
     provider.create(checked(instance_id=STOPPED, image_name="live", live_image=True))
     updated = provider.update(created.id, created.outs, checked(instance_id=RUNNING, image_name="api-renamed",
-                                                                data_disk_ids=["disk-emu0002d"], tags={"owner": "ops"}))
+                                                                data_disk_ids=["disk-emu0002d"], tags={"owner": "ops"},
+                                                                copy_to_regions=["ap-shanghai"], share_with_accounts=["100000000002"],
+                                                                share_copies=True, image_family="api", deprecated=True))
     provider.read(created.id, updated.outs)
     provider.delete(created.id, updated.outs)
     emulator.control.set_faults([{"action": "CreateImage", "kind": "lose_response", "count": 1}])
@@ -271,7 +273,8 @@ def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, ch
     used = {(r["service"], r["action"]) for r in log}
     assert used <= set(SDK_REQUESTS), used - set(SDK_REQUESTS)
     assert {("cvm", "StopInstances"), ("cvm", "StartInstances"), ("tag", "TagResources"), ("tag", "UnTagResources"),
-            ("cvm", "ModifyImageAttribute"), ("cvm", "DeleteImages"), ("cvm", "DescribeInstances")} <= used
+            ("cvm", "ModifyImageAttribute"), ("cvm", "DeleteImages"), ("cvm", "DescribeInstances"), ("cvm", "SyncImages"),
+            ("cvm", "ModifyImageSharePermission"), ("cvm", "DescribeImageSharePermission")} <= used
     problems = [p for r in log for p in _undeclared(SDK_REQUESTS[(r["service"], r["action"])], r["params"], r["action"])]
     assert problems == []
     assert all(r["error"] != "UnknownParameter" for r in log)

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import EnforcementLevel, PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
-from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy import rules
 from tests.program.stack_run import ROOT, run_stack, stack_config
@@ -18,7 +19,9 @@ from tests.program.stack_run import ROOT, run_stack, stack_config
 IMAGE_TYPE = "pulumi-python:dynamic/cvm:Image"
 INSTANCE_TYPE = "tencentcloud:Instance/instance:Instance"
 COMPONENT_TYPE = "cvm-images:index:GoldenImage"
-POLICY_NAMES = {"image-name-convention", "image-description-required", "builder-instance-tagged"}
+POLICY_NAMES = {"image-name-convention", "image-description-required", "builder-instance-tagged", "image-copied-to-regions"}
+COPY_POLICY = "image-copied-to-regions"
+COPY_CONFIG = {"requiredCopyRegions": ["ap-singapore", "ap-hongkong"]}
 CLOUD_STACKS = ("dev", "prod")
 
 
@@ -172,6 +175,8 @@ def test_each_policy_declares_its_config_and_enforcement():
     assert set(policies) == POLICY_NAMES
     assert set(policies["image-name-convention"].config_schema.properties) == {"prefix", "allowedPattern"}
     assert set(policies["builder-instance-tagged"].config_schema.properties) == {"requiredTags"}
+    assert set(policies[COPY_POLICY].config_schema.properties) == {"requiredCopyRegions", "stacks"}
+    assert policies[COPY_POLICY].enforcement_level is EnforcementLevel.ADVISORY
     assert policies["image-name-convention"].config_schema.properties["allowedPattern"]["default"] == rules.DEFAULT_ALLOWED_PATTERN
     assert policies["image-description-required"].enforcement_level is EnforcementLevel.ADVISORY
     assert policies["image-name-convention"].enforcement_level is None  # the pack's mandatory default
@@ -190,11 +195,11 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
         server.wait()
 
 
-def analyze(analyzer: analyzer_pb2_grpc.AnalyzerStub, props: dict[str, Any]) -> list[tuple[str, int]]:
+def analyze(analyzer: analyzer_pb2_grpc.AnalyzerStub, props: dict[str, Any], stack: str = "dev") -> list[tuple[str, int]]:
     properties = struct_pb2.Struct()
     properties.update(props)
     request = analyzer_pb2.AnalyzeRequest(
-        type=IMAGE_TYPE, properties=properties, urn=urn("dev", IMAGE_TYPE, "web-image"), name="web-image"
+        type=IMAGE_TYPE, properties=properties, urn=urn(stack, IMAGE_TYPE, "web-image"), name="web-image"
     )
     return [(diagnostic.policyName, diagnostic.enforcementLevel) for diagnostic in analyzer.Analyze(request).diagnostics]
 
@@ -206,6 +211,7 @@ def test_the_pack_in_main_serves_exactly_these_policies_mandatory_but_the_descri
         "image-name-convention": analyzer_pb2.MANDATORY,
         "image-description-required": analyzer_pb2.ADVISORY,
         "builder-instance-tagged": analyzer_pb2.MANDATORY,
+        COPY_POLICY: analyzer_pb2.ADVISORY,
     }
 
 
@@ -244,3 +250,64 @@ def test_a_stack_run_with_another_stacks_image_names_is_caught():
 @pytest.mark.parametrize("stack", CLOUD_STACKS)
 def test_the_committed_stacks_tag_their_builders(stack):
     assert violations_of_stack(stack, "builder-instance-tagged") == []
+
+
+def check_copies(copy_to_regions: Any, stack: str = "prod", config: Mapping[str, Any] | None = COPY_CONFIG) -> list[str]:
+    props = image(image_name=f"{stack}-web") if copy_to_regions is None else image(image_name=f"{stack}-web", copy_to_regions=copy_to_regions)
+    return check(COPY_POLICY, IMAGE_TYPE, props, stack=stack, config=config)
+
+
+@pytest.mark.parametrize("config", [None, {}, {"requiredCopyRegions": []}])
+def test_the_copy_rule_is_off_until_regions_are_configured(config):
+    assert check_copies(None, config=config) == []
+
+
+def test_a_prod_image_copied_to_every_required_region_passes():
+    assert check_copies(["ap-hongkong", "ap-singapore", "ap-beijing"]) == []
+
+
+@pytest.mark.parametrize(("copies", "missing"), [(None, "ap-singapore, ap-hongkong"), ([], "ap-singapore, ap-hongkong"), (["ap-singapore"], "ap-hongkong")])
+def test_a_prod_image_missing_a_required_region_is_reported_with_the_fix(copies, missing):
+    [message] = check_copies(copies)
+    assert message.startswith(f"CvmImage 'web-image' of stack prod is not copied to {missing}.")
+    assert "copyToRegions of its entry in stacks/Pulumi.prod.yaml" in message
+
+
+def test_the_copy_rule_judges_only_the_configured_stacks():
+    assert check_copies(None, stack="dev") == []
+    assert len(check_copies(None, stack="dev", config={**COPY_CONFIG, "stacks": ["dev", "prod"]})) == 1
+    assert check_copies(None, stack="prod", config={**COPY_CONFIG, "stacks": ["staging"]}) == []
+
+
+def test_copies_unknown_at_preview_are_not_judged():
+    assert check_copies(UNKNOWN_ARRAY_VALUE) == []
+    assert check_copies(["ap-singapore", UNKNOWN_STRING_VALUE]) == []
+
+
+def test_the_copy_rule_ignores_instances():
+    assert check(COPY_POLICY, INSTANCE_TYPE, {"instanceName": "web-builder"}, stack="prod", config=COPY_CONFIG) == []
+
+
+@contextmanager
+def configured_analyzer(level: int, properties: dict[str, Any]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """A fresh pack given a policy config, as the CLI gives `--policy-pack-config`."""
+    server = subprocess.Popen([sys.executable, "-u", "policy"], cwd=ROOT, stdout=subprocess.PIPE)
+    try:
+        stub = analyzer_pb2_grpc.AnalyzerStub(grpc.insecure_channel(f"127.0.0.1:{int(server.stdout.readline())}"))
+        config = struct_pb2.Struct()
+        config.update(properties)
+        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={COPY_POLICY: analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=config)}
+        ))
+        yield stub
+    finally:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.parametrize("level", [analyzer_pb2.ADVISORY, analyzer_pb2.MANDATORY])
+def test_the_served_copy_rule_takes_its_regions_and_enforcement_from_the_policy_config(level):
+    with configured_analyzer(level, COPY_CONFIG) as analyzer:
+        prod_image = {"image_name": "prod-web", "image_description": "web", "copy_to_regions": ["ap-singapore"]}
+        assert analyze(analyzer, prod_image, stack="prod") == [(COPY_POLICY, level)]
+        assert analyze(analyzer, {**prod_image, "copy_to_regions": ["ap-singapore", "ap-hongkong"]}, stack="prod") == []

@@ -5,7 +5,9 @@ import json
 import pulumi
 import pytest
 
-from tests.program.stack_run import ROOT, run_stack, stack_config
+from components.golden_image import _builder_options
+from components.stack_config import GoldenImageArgs
+from tests.program.stack_run import ROOT, SOURCE_OUTPUTS, STACK_REFERENCE_TYPE, run_stack, stack_config
 
 IMAGE_TYPE = "pulumi-python:dynamic/cvm:Image"
 INSTANCE_TYPE = "tencentcloud:Instance/instance:Instance"
@@ -19,7 +21,9 @@ def test_every_expected_stack_exists():
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_registers_one_component_and_image_per_entry(stack):
-    entries = json.loads(stack_config(stack)["cvm-images:images"])
+    config = stack_config(stack)
+    entries = json.loads(config["cvm-images:images"])
+    promoted = json.loads(config["cvm-images:promote"])["images"] if "cvm-images:promote" in config else []
     registered, exported = run_stack(stack)
     images = {r.name: r for r in registered if r.type == IMAGE_TYPE}
     builders = {r.name: r for r in registered if r.type == INSTANCE_TYPE}
@@ -28,7 +32,7 @@ def test_stack_registers_one_component_and_image_per_entry(stack):
     assert components == {entry["name"] for entry in entries}
     assert set(images) == {f"{entry['name']}-image" for entry in entries}
     assert set(builders) == {f"{entry['name']}-builder" for entry in entries if "builder" in entry}
-    assert set(exported) == {entry["name"] for entry in entries}
+    assert set(exported) == {entry["name"] for entry in entries} | set(promoted)
     for entry in entries:
         image = images[f"{entry['name']}-image"].inputs
         assert image["image_name"] == entry["imageName"]
@@ -87,3 +91,65 @@ def test_a_program_may_declare_thousands_of_images():
     registered, exported = run_stack("big", {"cvm-images:images": json.dumps(specs)})
     assert len([r for r in registered if r.type == IMAGE_TYPE]) == 1100
     assert len(exported) == 1100
+
+
+def test_the_dev_builder_provisions_itself_then_powers_off_and_its_image_waits_for_that():
+    registered, _ = run_stack("dev")
+    builder = next(r for r in registered if r.type == INSTANCE_TYPE).inputs
+    image = next(r for r in registered if r.type == IMAGE_TYPE).inputs
+    assert builder["userDataRaw"].rstrip().endswith("shutdown -h now")
+    assert image["wait_for_poweroff"] is True
+    assert "reboot" not in image and "force_poweroff" not in image  # the provider must not stop or start it
+
+
+@pytest.mark.parametrize(("wait", "ignored"), [(True, ["running_flag"]), (None, None)])
+def test_a_builder_that_powers_itself_off_is_not_started_again_after_a_refresh(wait, ignored):
+    spec = GoldenImageArgs.model_validate(
+        {"name": "web", "imageName": "dev-web", "waitForPoweroff": wait,
+         "builder": {"imageId": "img-eb30mz89", "instanceType": "S5.MEDIUM2", "availabilityZone": "ap-guangzhou-3"}}
+    )
+    assert _builder_options(spec, pulumi.ResourceOptions()).ignore_changes == ignored
+
+
+def test_prod_promotes_devs_web_image_instead_of_baking_it():
+    registered, exported = run_stack("prod")
+    [reference] = [r for r in registered if r.type == STACK_REFERENCE_TYPE]
+    assert reference.name == "my-org/cvm-images/dev"
+    assert {r.name for r in registered if r.type in (IMAGE_TYPE, INSTANCE_TYPE)} == {"api-image", "api-builder"}
+    assert exported["web"] == SOURCE_OUTPUTS["image_ids"]["web"]
+    assert exported["api"] == "img-api-imag"  # baked here (the mocks' made-up id)
+
+
+def promoting(images: list[str], **promote: str) -> dict[str, str]:
+    return {"cvm-images:promote": json.dumps({"fromStack": "my-org/cvm-images/dev", "images": images, **promote})}
+
+
+def test_a_stack_may_only_promote_from_the_export_it_names():
+    tested = {"tested_ids": {"web": "img-web00001", "api": "img-api00001", "db": "img-db000001"}}
+    registered, exported = run_stack("promote-only", promoting(["web", "api"], output="tested_ids"), tested)
+    assert exported == {"web": "img-web00001", "api": "img-api00001"}
+    assert {r.type for r in registered} == {STACK_REFERENCE_TYPE}
+
+
+def test_an_image_the_source_stack_does_not_export_stops_the_program_naming_it():
+    with pytest.raises(pulumi.RunError) as raised:
+        run_stack("promote-only", promoting(["web", "db"]))
+    assert "Cannot promote image 'db': stack my-org/cvm-images/dev exports no image id for it in `image_ids`" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (promoting(["web"], fromStack="my org/dev"), "`cvm-images:promote` is invalid: promote.fromStack"),
+        (promoting([]), "`cvm-images:promote` is invalid: promote.images"),
+        (promoting(["web", "web"]), "repeated: web"),
+        (
+            {**promoting(["web"]), "cvm-images:images": json.dumps([{"name": "web", "imageName": "a", "instanceId": "ins-emu00001"}])},
+            "names web both in `cvm-images:images` (baked here) and in `cvm-images:promote`",
+        ),
+    ],
+)
+def test_a_bad_promotion_stops_the_program_with_a_message(config, message):
+    with pytest.raises(pulumi.RunError) as raised:
+        run_stack("broken", {"tencentcloud:region": "ap-guangzhou", **config})
+    assert message in str(raised.value)

@@ -1,0 +1,158 @@
+"""Copies of an image in other regions (SyncImages): made, found again, waited for and deleted, one region at a time
+through that region's API and poller."""
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .cancel import CANCELLATION
+from .client import CvmApi, Image
+from .errors import CvmImageError, ImageRef, name_taken
+from .image_facts import LOOKUP_INTERVAL_SECONDS, MARKER_TAG_KEY, epoch, marker_of
+from .images import FAILED_STATES, VISIBILITY_GRACE_SECONDS, ImageService
+from .poller import ImagePoller
+from .progress import ProgressLog
+from .retry import Deadline, code_in, error_code, retrying
+from .sharing import unshare_all
+
+# SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
+# whose SyncImages answer was lost (or that a failed run did not record) is found again by name and tags.
+COPY_OF_TAG_KEY = "pulumi-cvm-image:copy-of"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One region's API, its poller (the one poller of that region) and image operations."""
+
+    api: CvmApi
+    images: ImageService
+
+
+class Regions:
+    """The home region and, made on first use, every region copies go to. Thread-safe; one per provider process."""
+
+    def __init__(self, home: ImageService, api: CvmApi, progress: ProgressLog) -> None:
+        self.home = Region(api, home)
+        self._progress = progress
+        self._others: dict[str, Region] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Region:
+        if name == self.home.api.region:
+            return self.home
+        with self._lock:
+            if name not in self._others:
+                api = self.home.api.in_region(name)
+                self._others[name] = Region(api, ImageService(api, ImagePoller(api, progress=self._progress)))
+            return self._others[name]
+
+
+def copy_ref(ref: ImageRef, region: str, copy_id: str | None = None) -> ImageRef:
+    return ImageRef(image_name=ref.image_name, region=region, instance_id=ref.instance_id, image_id=copy_id)
+
+
+class Copies:
+    """The copies of one image: {region: copy image id}."""
+
+    def __init__(self, regions: Regions) -> None:
+        self._regions = regions
+
+    def make(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
+        """A NORMAL, tagged copy in each wanted region (an earlier attempt's are taken over). A copy that fails is
+        deleted and named in the error; the others are kept (tagged, so the next run finds them)."""
+        copies = self._sync(image, instance_id, wanted, ref, deadline)
+        failed = [region for region, copy_id in copies.items() if not self._settle(region, copy_id, image, instance_id, ref, deadline)]
+        if failed:
+            regions = ", ".join(sorted(failed))
+            raise CvmImageError(
+                f"SyncImages could not copy {ref.describe()} to {regions}: the copy there failed (CREATEFAILED) and was "
+                "deleted. Check the image quota and the image in those regions, then run `pulumi up` again to copy it."
+            )
+        return copies
+
+    def find(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline, patient: bool = False) -> dict[str, str]:
+        """The copies of this image that exist in `regions`, found by name and tags."""
+        found: dict[str, str] = {}
+        for region in regions:
+            if copy := self._find_one(image, instance_id, region, ref, deadline, patient):
+                found[region] = copy["ImageId"]
+        return found
+
+    def delete(self, copies: dict[str, str], delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
+        """Unshare and delete each copy (a shared image cannot be deleted); one already gone counts as deleted."""
+        for region, copy_id in sorted(copies.items()):
+            where = self._regions[region]
+            if _exists(where.api, copy_id, deadline):
+                unshare_all(where.api, copy_id, deadline)
+            where.images.delete(copy_id, delete_snapshots, copy_ref(ref, region, copy_id), deadline)
+
+    def _sync(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
+        copies = self.find(image, instance_id, wanted, ref, deadline)
+        for attempt in retrying(deadline):
+            with attempt:
+                missing = [region for region in wanted if region not in copies]
+                if attempt.retry_state.attempt_number > 1:  # a lost answer may have made them: wait for it, look again
+                    self._regions.home.images.wait_not_syncing(image["ImageId"], ref, deadline)
+                    copies.update(self.find(image, instance_id, missing, ref, deadline, patient=True))
+                    missing = [region for region in wanted if region not in copies]
+                if missing:
+                    copies.update(self._sync_once(image, instance_id, missing, ref, deadline))
+        return copies
+
+    def _sync_once(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
+        home = self._regions.home
+        try:
+            return home.api.sync_image(image["ImageId"], regions, ref.image_name)
+        except Exception as exc:
+            code = error_code(exc)
+            if not code_in(code, ("InvalidImageName.Duplicate", "FailedOperation.InvalidImageState")):
+                raise
+            # An earlier attempt's copies (not yet visible) hold the names, or are still being made.
+            home.images.wait_not_syncing(image["ImageId"], ref, deadline)
+            found = self.find(image, instance_id, regions, ref, deadline, patient=True)
+            rest = [region for region in regions if region not in found]
+            return {**found, **(home.api.sync_image(image["ImageId"], rest, ref.image_name) if rest else {})}
+
+    def _find_one(self, image: Image, instance_id: str, region: str, ref: ImageRef, deadline: Deadline, patient: bool) -> Image | None:
+        api = self._regions[region].api
+        started = time.monotonic()
+        while True:
+            for candidate in api.images_named(ref.image_name, deadline):
+                if _is_copy_of(candidate, image, instance_id):
+                    return candidate
+                raise name_taken(copy_ref(ref, region), candidate["ImageId"], candidate.get("ImageState"))
+            if not patient or time.monotonic() - started >= min(VISIBILITY_GRACE_SECONDS, deadline.remaining()):
+                return None
+            CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
+
+    def _settle(self, region: str, copy_id: str, image: Image, instance_id: str, ref: ImageRef, deadline: Deadline) -> bool:
+        """Wait for the copy; tag it when NORMAL (True), delete it when it failed (False)."""
+        where = self._regions[region]
+        here = copy_ref(ref, region, copy_id)
+        copy = where.images.wait_built(copy_id, here, deadline)
+        if copy.get("ImageState") in FAILED_STATES:
+            where.images.delete(copy_id, True, here, deadline)
+            return False
+        tags = {MARKER_TAG_KEY: instance_id, COPY_OF_TAG_KEY: image["ImageId"]}
+        if not _tags(copy).items() >= tags.items():
+            where.api.tags.tag_image(copy_id, tags, deadline)
+        return True
+
+
+def _tags(image: Image) -> dict[str, Any]:
+    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or []}
+
+
+def _is_copy_of(candidate: Image, image: Image, instance_id: str) -> bool:
+    """Tagged as this image's copy; or untagged (SyncImages copies no tags) and made after the image: a copy whose
+    answer was lost, or that was not tagged yet."""
+    tags = _tags(candidate)
+    if tags:
+        return marker_of(candidate) == instance_id and tags.get(COPY_OF_TAG_KEY) == image["ImageId"]
+    made, source_made = epoch(candidate.get("CreatedTime")), epoch(image.get("CreatedTime"))
+    return made is not None and source_made is not None and made >= source_made
+
+
+def _exists(api: CvmApi, image_id: str, deadline: Deadline) -> bool:
+    return image_id in api.describe_images([image_id], deadline)

@@ -1,0 +1,125 @@
+"""Everything about an image beyond its build: its family and deprecation, its copies in other regions and the
+accounts it (and, with share_copies, each copy) is shared with. No Pulumi types here."""
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from .client import Image
+from .copies import Copies, Regions, copy_ref
+from .errors import ImageRef
+from .images import DELETED_NEXT, translated
+from .models import ImageInputs
+from .retry import Deadline
+from .sharing import reshare, unshare_all, unshared
+
+THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """What is declared (or recorded) about the image beyond its build."""
+
+    family: str = ""
+    deprecated: bool = False
+    regions: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    share_copies: bool = False
+
+    @classmethod
+    def of(cls, values: ImageInputs | dict[str, Any]) -> "Distribution":
+        """From checked inputs, or from a resource's recorded outputs."""
+        get = values.get if isinstance(values, dict) else lambda key: getattr(values, key)
+        return cls(
+            family=get("image_family") or "",
+            deprecated=bool(get("deprecated")),
+            regions=tuple(get("copy_to_regions") or ()),
+            accounts=tuple(get("share_with_accounts") or ()),
+            share_copies=bool(get("share_copies")),
+        )
+
+    @property
+    def copy_accounts(self) -> tuple[str, ...]:
+        return self.accounts if self.share_copies else ()
+
+
+class Distributor:
+    def __init__(self, regions: Regions) -> None:
+        self._regions = regions
+        self._copies = Copies(regions)
+
+    def converge(
+        self, image: Image, inputs: ImageInputs, old: Distribution, copies: dict[str, str], rename: bool, ref: ImageRef, deadline: Deadline
+    ) -> dict[str, str]:
+        """Take the image from `old` to what `inputs` declare; the copies it has afterwards, by region.
+
+        Order matters: a shared image can be neither renamed, re-familied nor deleted (so those run unshared), and
+        copies keep the family the image has when they are made.
+        """
+        new = Distribution.of(inputs)
+        kept = {region: copy_id for region, copy_id in copies.items() if region in new.regions}
+        with translated("DeleteImages", ref, THEN):
+            self._copies.delete({region: copy_id for region, copy_id in copies.items() if region not in kept}, inputs.delete_bound_snapshots, ref, deadline)
+        refamily = (old.family, old.deprecated) != (new.family, new.deprecated)
+        with translated("ModifyImageAttribute/ModifyImageSharePermission", ref, THEN):
+            self._modify(None, image["ImageId"], inputs, old.accounts, new.accounts, rename, refamily, ref, deadline)
+            for region, copy_id in kept.items():
+                self._modify(region, copy_id, inputs, old.copy_accounts, new.copy_accounts, rename, refamily, ref, deadline)
+        missing = [region for region in new.regions if region not in kept]
+        if not missing:
+            return kept
+        with translated("SyncImages", ref, THEN):
+            made = self._copies.make(image, inputs.instance_id, missing, ref, deadline)
+            for region, copy_id in made.items():
+                self._modify(region, copy_id, inputs, (), new.copy_accounts, False, new.deprecated, ref, deadline)
+        return {**kept, **made}
+
+    def remove(self, image: Image, props: dict[str, Any], ref: ImageRef, deadline: Deadline) -> None:
+        """Delete every copy (the recorded ones and any a failed run made without recording) and unshare the image,
+        so that it can be deleted."""
+        copies = dict(props.get("copies") or {})
+        instance_id = str(props.get("instance_id") or "")
+        unrecorded = [region for region in props.get("copy_to_regions") or [] if region not in copies]
+        if not (copies or unrecorded or props.get("share_with_accounts")):
+            return
+        with translated("DeleteImages", ref, DELETED_NEXT):
+            home = self._regions.home
+            exists = image["ImageId"] in home.api.describe_images([image["ImageId"]], deadline)
+            if unrecorded and exists:
+                copies.update(self._copies.find(image, instance_id, unrecorded, ref, deadline))
+            self._copies.delete(copies, bool(props.get("delete_bound_snapshots")), ref, deadline)
+            if exists and props.get("share_with_accounts"):
+                unshare_all(home.api, image["ImageId"], deadline)
+
+    def read(self, image: Image, copies: dict[str, str], ref: ImageRef, deadline: Deadline) -> dict[str, Any]:
+        """The live family, deprecation, shares and copies, as inputs (and the `copies` output)."""
+        with translated("DescribeImageSharePermission", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
+            accounts = self._regions.home.api.shared_accounts(image["ImageId"], deadline)
+            live = {region: copy_id for region, copy_id in copies.items() if copy_id in self._regions[region].api.describe_images([copy_id], deadline)}
+        return {
+            "image_family": image.get("ImageFamily") or None,
+            "deprecated": bool(image.get("ImageDeprecated")) or None,
+            "share_with_accounts": accounts or None,
+            "copy_to_regions": sorted(live) or None,
+            "copies": live,
+        }
+
+    def _modify(
+        self, region: str | None, image_id: str, inputs: ImageInputs, old_accounts: tuple[str, ...], accounts: tuple[str, ...],
+        rename: bool, refamily: bool, ref: ImageRef, deadline: Deadline,
+    ) -> None:
+        """Rename and re-family one image (the source, or the copy in `region`) unshared, then share it as declared.
+
+        An image whose shares the stack does not manage is left alone: a share made by hand makes the change fail
+        with the translator's "unshare it first", rather than being silently taken away.
+        """
+        where = self._regions.home if region is None else self._regions[region]
+        here = ref if region is None else copy_ref(ref, region, image_id)
+        if not (rename or refamily):
+            reshare(where.api, image_id, list(old_accounts), list(accounts), deadline)
+            return
+        with unshared(where.api, image_id, list(accounts), deadline) if old_accounts or accounts else nullcontext():
+            if rename:
+                where.images.rename(image_id, inputs.image_name, inputs.image_description or "", here, deadline)
+            if refamily:
+                where.api.set_family(image_id, inputs.image_family or "", bool(inputs.deprecated), deadline)

@@ -1,0 +1,112 @@
+"""Facts about one image and how to look for it: request parameters, tags, outputs, settle conditions. No API calls
+of their own (`patiently` repeats a look it is given)."""
+
+import calendar
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .cancel import CANCELLATION
+from .client import TRUE_FALSE, Image
+from .models import ImageInputs
+from .retry import Deadline
+
+# CreateImage tags every image with the instance it came from, so a retry or a later `pulumi up` can prove an
+# image with the right name is the one an earlier attempt made (the API has no idempotency token).
+MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
+BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
+RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
+LOOKUP_INTERVAL_SECONDS = 0.5
+
+def create_params(inputs: ImageInputs) -> dict[str, Any]:
+    """CreateImage with what the user set, plus the marker tag.
+
+    Never `Reboot` (removed from the API in 2019) and no `ForcePoweroff` unless live_image: the provider itself stops a
+    running instance for the image (see ImageService._ready_instance); ForcePoweroff "false" is today's live image.
+    """
+    params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": inputs.image_name}
+    if inputs.image_description is not None:
+        params["ImageDescription"] = inputs.image_description
+    if inputs.live_image:
+        params["ForcePoweroff"] = TRUE_FALSE[False]
+    if inputs.sysprep is not None:
+        params["Sysprep"] = TRUE_FALSE[inputs.sysprep]
+    if inputs.data_disk_ids:
+        params["DataDiskIds"] = list(inputs.data_disk_ids)
+    tags = {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
+    params["TagSpecification"] = [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+    return params
+
+
+def declared_tags(inputs: ImageInputs) -> dict[str, str]:
+    """The tags the image must carry: the user's and the marker."""
+    return {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
+
+
+def bound_tags(image: Image) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or []}
+
+
+def user_tags(image: Image) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] != MARKER_TAG_KEY}
+
+
+def live_outputs(image: Image) -> dict[str, Any]:
+    """The facts about an image worth having as outputs."""
+    return {
+        "image_id": image["ImageId"],
+        "image_state": image.get("ImageState"),
+        "created_time": image.get("CreatedTime"),
+        "image_size": image.get("ImageSize"),
+        "os_name": image.get("OsName"),
+        "platform": image.get("Platform"),
+        "architecture": image.get("Architecture"),
+        "snapshot_ids": [snapshot["SnapshotId"] for snapshot in image.get("SnapshotSet") or []],
+    }
+
+
+def marker_of(image: Image) -> str | None:
+    return next((tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] == MARKER_TAG_KEY), None)
+
+
+def settled_or_missing_for(grace: float) -> Callable[[Image | None], bool]:
+    """Settled: no longer busy, or missing from DescribeImages for `grace` seconds (a new image shows up late)."""
+    started = time.monotonic()
+
+    def settled(image: Image | None) -> bool:
+        if image is None:
+            return time.monotonic() - started >= grace
+        return image.get("ImageState") not in BUSY_STATES
+
+    return settled
+
+
+def patiently(look: Callable[[], Image | None], grace: float, deadline: Deadline) -> Image | None:
+    """`look()` until it finds something or `grace` seconds (within the deadline) have passed."""
+    started = time.monotonic()
+    while True:
+        found = look()
+        if found is not None or time.monotonic() - started >= min(grace, deadline.remaining()):
+            return found
+        CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
+
+
+def tags_may_be_pending(image: Image) -> bool:
+    """An image without tags, or made moments ago, may still have CreateImage's tags on their way."""
+    if not image.get("Tags"):
+        return True
+    created = epoch(image.get("CreatedTime"))
+    return created is None or time.time() - created < RECENT_SECONDS
+
+
+def epoch(text: Any) -> float | None:
+    for shape in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return float(calendar.timegm(time.strptime(str(text), shape)))
+        except ValueError:
+            continue
+    return None
+
+
+def gone(image: Image | None) -> bool:
+    return image is None
