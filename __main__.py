@@ -18,3 +18,5 @@ golden = {spec.name: GoldenImage(spec.name, spec) for spec in images}
 promoted = promoted_image_ids(promotion) if promotion else {}
 pulumi.export("image_ids", {**{name: image.image_id for name, image in golden.items()}, **promoted})
 pulumi.export("instance_ids", {name: image.instance_id for name, image in golden.items()})
+# Each baked image's copies (copyToRegions) by region: {name: {region: image id}}.
+pulumi.export("image_copies", {name: image.copies for name, image in golden.items()})

@@ -48,6 +48,11 @@ class GoldenImageArgs(_CamelModel):
     wait_timeout_minutes: float = DEFAULT_WAIT_TIMEOUT_MINUTES
     adopt_image: str | None = None
     wait_for_poweroff: bool | None = None
+    copy_to_regions: list[str] | None = None
+    share_with_accounts: list[str] | None = None
+    share_copies: bool | None = None
+    image_family: str | None = None
+    deprecated: bool | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "GoldenImageArgs":

@@ -111,6 +111,19 @@ def test_a_builder_that_powers_itself_off_is_not_started_again_after_a_refresh(w
     assert _builder_options(spec, pulumi.ResourceOptions()).ignore_changes == ignored
 
 
+def test_pipeline_keys_of_an_entry_reach_its_image():
+    entry = {
+        "name": "web", "imageName": "web-base", "instanceId": "ins-emu00001", "copyToRegions": ["ap-shanghai"],
+        "shareWithAccounts": ["100000000011"], "shareCopies": True, "imageFamily": "web", "deprecated": False,
+    }
+    registered, _ = run_stack("pipeline", {"cvm-images:images": json.dumps([entry])})
+    image = next(r for r in registered if r.type == IMAGE_TYPE).inputs
+    assert {key: image[key] for key in ("copy_to_regions", "share_with_accounts", "share_copies", "image_family", "deprecated")} == {
+        "copy_to_regions": ["ap-shanghai"], "share_with_accounts": ["100000000011"], "share_copies": True,
+        "image_family": "web", "deprecated": False,
+    }
+
+
 def test_prod_promotes_devs_web_image_instead_of_baking_it():
     registered, exported = run_stack("prod")
     [reference] = [r for r in registered if r.type == STACK_REFERENCE_TYPE]
