@@ -16,7 +16,7 @@ from tests.engine.host import ProviderHost
 
 PROJECT = "cvm-images"
 SECRET_CONFIG_KEYS = frozenset({"tencentcloud:secretKey"})
-MUTATING_ACTIONS = frozenset({"CreateImage", "ModifyImageAttribute", "DeleteImages"})
+MUTATING_ACTIONS = frozenset({"CreateImage", "ModifyImageAttribute", "DeleteImages", "SyncImages", "ModifyImageSharePermission"})
 
 T = TypeVar("T")
 
