@@ -17,10 +17,14 @@ def promoted_image_ids(promotion: PromotionArgs) -> dict[str, pulumi.Output[str]
 
 def _image_id(exported: Any, name: str, promotion: PromotionArgs) -> str:
     image_id = exported.get(name) if isinstance(exported, dict) else None
+    if promotion.region is not None:  # {name: {region: copy id}}: the copy made for this stack's region
+        image_id = image_id.get(promotion.region) if isinstance(image_id, dict) else None
     if not isinstance(image_id, str) or not IMAGE_ID.match(image_id):
+        where = f"`{promotion.output}`" + (f" for region {promotion.region}" if promotion.region else "")
         raise pulumi.RunError(
-            f"Cannot promote image {name!r}: stack {promotion.from_stack} exports no image id for it in "
-            f"`{promotion.output}` (found {image_id!r}). Run `pulumi up` on {promotion.from_stack} first, or fix "
-            "`cvm-images:promote` (its `output` and `images`)."
+            f"Cannot promote image {name!r}: stack {promotion.from_stack} exports no image id for it in {where} "
+            f"(found {image_id!r}). Run `pulumi up` on {promotion.from_stack} first"
+            + (f" with {promotion.region} in the image's copyToRegions" if promotion.region else "")
+            + ", or fix `cvm-images:promote` (its `output`, `images` and `region`)."
         )
     return image_id

@@ -80,6 +80,9 @@ class PromotionArgs(_CamelModel):
     from_stack: str = Field(pattern=r"^[^/\s]+(/[^/\s]+){0,2}$", description="the source stack: <org>/<project>/<stack>")
     output: str = Field(default="image_ids", min_length=1, description="its export that maps image names to image ids")
     images: list[str] = Field(min_length=1, description="the names (keys of that export) of the images to take")
+    region: str | None = Field(
+        default=None, description="take each image's copy in this region from an export of {name: {region: id}} (image_copies)"
+    )
 
     @field_validator("images")
     @classmethod

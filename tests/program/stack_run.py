@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "cvm-images"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # What every stack a program references exports, unless a test says otherwise: one tested image, `web`.
-SOURCE_OUTPUTS = {"image_ids": {"web": "img-promoted"}}
+SOURCE_OUTPUTS = {"image_ids": {"web": "img-promoted"}, "image_copies": {"web": {"ap-shanghai": "img-shcopy01"}}}
 
 
 @dataclass

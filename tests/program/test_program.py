@@ -129,7 +129,7 @@ def test_prod_promotes_devs_web_image_instead_of_baking_it():
     [reference] = [r for r in registered if r.type == STACK_REFERENCE_TYPE]
     assert reference.name == "my-org/cvm-images/dev"
     assert {r.name for r in registered if r.type in (IMAGE_TYPE, INSTANCE_TYPE)} == {"api-image", "api-builder"}
-    assert exported["web"] == SOURCE_OUTPUTS["image_ids"]["web"]
+    assert exported["web"] == SOURCE_OUTPUTS["image_copies"]["web"]["ap-shanghai"]  # dev's copy in prod's region
     assert exported["api"] == "img-api-imag"  # baked here (the mocks' made-up id)
 
 
@@ -148,6 +148,14 @@ def test_an_image_the_source_stack_does_not_export_stops_the_program_naming_it()
     with pytest.raises(pulumi.RunError) as raised:
         run_stack("promote-only", promoting(["web", "db"]))
     assert "Cannot promote image 'db': stack my-org/cvm-images/dev exports no image id for it in `image_ids`" in str(raised.value)
+
+
+def test_a_region_without_a_copy_stops_the_program_saying_where_to_copy():
+    with pytest.raises(pulumi.RunError) as raised:
+        run_stack("promote-only", promoting(["web"], output="image_copies", region="ap-beijing"))
+    message = str(raised.value)
+    assert "exports no image id for it in `image_copies` for region ap-beijing" in message
+    assert "with ap-beijing in the image's copyToRegions" in message
 
 
 @pytest.mark.parametrize(
