@@ -41,5 +41,6 @@ def _differs(old: Any, new: Any) -> bool:
 def _empty_as_none(value: Any) -> Any:
     if value is None or value is False or value in ("", [], {}):
         return None
-    # Disks, regions and accounts are sets: order carries no meaning.
-    return sorted(value, key=repr) if isinstance(value, list) else value
+    # Disks, regions and accounts are sets: order carries no meaning. Compared by repr, so that any value (even a
+    # float nan, which equals nothing) compares like itself.
+    return sorted(map(repr, value)) if isinstance(value, list) else value

@@ -91,10 +91,16 @@ class Distributor:
             if exists and props.get("share_with_accounts"):
                 unshare_all(home.api, image["ImageId"], deadline)
 
-    def read(self, image: Image, copies: dict[str, str], ref: ImageRef, deadline: Deadline) -> dict[str, Any]:
-        """The live family, deprecation, shares and copies, as inputs (and the `copies` output)."""
+    def read(self, image: Image, recorded: dict[str, Any], ref: ImageRef, deadline: Deadline) -> dict[str, Any]:
+        """The live family, deprecation, shares and copies, as inputs (and the `copies` output).
+
+        Shares are read only where the stack manages them (`share_with_accounts` recorded): an image without shares
+        costs no DescribeImageSharePermission call, and a refresh needs no permission for it.
+        """
+        copies: dict[str, str] = recorded.get("copies") or {}
         with translated("DescribeImageSharePermission", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
-            accounts = self._regions.home.api.shared_accounts(image["ImageId"], deadline)
+            managed = bool(recorded.get("share_with_accounts"))
+            accounts = self._regions.home.api.shared_accounts(image["ImageId"], deadline) if managed else []
             live = {region: copy_id for region, copy_id in copies.items() if copy_id in self._regions[region].api.describe_images([copy_id], deadline)}
         return {
             "image_family": image.get("ImageFamily") or None,

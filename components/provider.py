@@ -100,7 +100,7 @@ class CvmImageProvider(ResourceProvider):
             "image_name": image.get("ImageName"),
             "image_description": image.get("ImageDescription") or None,
             "tags": user_tags(image) or None,
-            **self._distribution().read(image, props.get("copies") or {}, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))),
+            **self._distribution().read(image, props, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))),
         }
         inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
         outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id"), "copies": live["copies"]}

@@ -156,6 +156,18 @@ def test_refresh_reads_copies_shares_family_and_deprecation(provider, checked, e
     assert read.inputs["copy_to_regions"] == ["ap-shanghai"] and read.outs["copies"] == created.outs["copies"]
 
 
+def test_refresh_of_an_image_without_shares_asks_nothing_about_shares(provider, checked, emulator):
+    """No DescribeImageSharePermission call (nor the permission for it) where the stack manages no shares: a stack
+    written before shares existed refreshes with the calls and permissions it always needed."""
+    created = provider.create(checked(instance_id=STOPPED, image_name="plain"))
+    emulator.control.clear_requests()
+
+    read = provider.read(created.id, created.outs)
+
+    assert read.id == created.id and "share_with_accounts" not in read.inputs
+    assert calls(emulator, "DescribeImageSharePermission") == []
+
+
 def test_latest_image_is_the_familys_newest(provider, checked, emulator):
     first = provider.create(checked(instance_id=STOPPED, image_name="gold-1", image_family="web"))
     second = provider.create(checked(instance_id=STOPPED, image_name="gold-2", image_family="web", copy_to_regions=["ap-shanghai"]))
