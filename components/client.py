@@ -62,21 +62,21 @@ class CvmApi:
         return retrying(deadline)(self.call_once, action, params)
 
     def describe_images(self, image_ids: list[str], deadline: Deadline) -> dict[str, Image]:
-        """The images that still exist among image_ids, by id (up to 100 ids per request)."""
-        found: dict[str, Image] = {}
-        for start in range(0, len(image_ids), DESCRIBE_LIMIT):
-            chunk = image_ids[start : start + DESCRIBE_LIMIT]
-            response = self.call("DescribeImages", {"ImageIds": chunk, "Limit": DESCRIBE_LIMIT}, deadline)
-            found.update({image["ImageId"]: image for image in response.get("ImageSet") or []})
-        return found
+        """The images that still exist among image_ids, by id."""
+        return self._by_id("DescribeImages", "ImageIds", "ImageSet", "ImageId", image_ids, deadline)
 
     def describe_instances(self, instance_ids: list[str], deadline: Deadline) -> dict[str, Instance]:
-        """The instances that exist among instance_ids, by id (up to 100 ids per request)."""
-        found: dict[str, Instance] = {}
-        for start in range(0, len(instance_ids), DESCRIBE_LIMIT):
-            chunk = instance_ids[start : start + DESCRIBE_LIMIT]
-            response = self.call("DescribeInstances", {"InstanceIds": chunk, "Limit": DESCRIBE_LIMIT}, deadline)
-            found.update({instance["InstanceId"]: instance for instance in response.get("InstanceSet") or []})
+        """The instances that exist among instance_ids, by id."""
+        return self._by_id("DescribeInstances", "InstanceIds", "InstanceSet", "InstanceId", instance_ids, deadline)
+
+    def _by_id(
+        self, action: str, ids_param: str, set_key: str, id_key: str, ids: list[str], deadline: Deadline
+    ) -> dict[str, dict[str, Any]]:
+        """A Describe action over any number of ids, up to 100 per request (the API's limit)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), DESCRIBE_LIMIT):
+            params = {ids_param: ids[start : start + DESCRIBE_LIMIT], "Limit": DESCRIBE_LIMIT}
+            found.update({item[id_key]: item for item in self.call(action, params, deadline).get(set_key) or []})
         return found
 
     def stop_instance(self, instance_id: str, hard: bool, deadline: Deadline) -> None:

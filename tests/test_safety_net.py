@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from components.client import tag_endpoint
 from components.settings import resolve_settings
 from tests.conftest import DEAD_ENDPOINT
 
@@ -32,6 +33,7 @@ def test_probe():
     # A provider that names no endpoint resolves to the dead port, and so does every process a test starts.
     settings = resolve_settings({"tencentcloud:secretId": "AKIDPROBE", "tencentcloud:secretKey": "probe"})
     assert (settings.scheme, settings.endpoint) == ("http", "127.0.0.1:9")
+    assert tag_endpoint(settings) == "127.0.0.1:9"  # the Tag API too: never tag.tencentcloudapi.com
     child = subprocess.run([sys.executable, "-c", "import os; print(os.environ['TENCENTCLOUD_CVM_ENDPOINT'])"],
                            capture_output=True, text=True, timeout=30)
     assert child.stdout.strip() == DEAD_ENDPOINT

@@ -81,10 +81,17 @@ def test_the_backoff_is_jittered_two_runs_wait_differently(emulator):
 
 
 @pytest.mark.timeout(30)
-def test_an_instance_busy_launching_is_waited_out(emulator, checked):
-    """OperationDenied.InstanceOperationInProgress (a PENDING instance) is retried until the instance can be imaged."""
+@pytest.mark.parametrize(
+    ("state", "code"),
+    [
+        ("PENDING", "OperationDenied.InstanceOperationInProgress"),  # an instance still launching
+        ("STOPPING", "UnsupportedOperation.InstanceStateStopping"),  # today's answer for an instance in transition
+    ],
+)
+def test_an_instance_busy_or_in_transition_is_waited_out(emulator, checked, state, code):
+    """The instance-busy codes are retried until the instance can be imaged."""
     today_without_lags(emulator)
-    emulator.control.patch_instance(STOPPED, InstanceState="PENDING")
+    emulator.control.patch_instance(STOPPED, InstanceState=state)
     timer = later(1.5, lambda: emulator.control.patch_instance(STOPPED, InstanceState="STOPPED"))
     try:
         result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
@@ -92,8 +99,8 @@ def test_an_instance_busy_launching_is_waited_out(emulator, checked):
         timer.cancel()
 
     errors = [entry["error"] for entry in calls(emulator, "CreateImage")]
-    assert errors[0] == "OperationDenied.InstanceOperationInProgress"
-    assert errors[-1] is None and set(errors[:-1]) == {"OperationDenied.InstanceOperationInProgress"}
+    assert errors[0] == code
+    assert errors[-1] is None and set(errors[:-1]) == {code}
     assert result.outs["image_state"] == "NORMAL"
     assert [image["ImageId"] for image in images_in(emulator)] == [result.id]
 
@@ -125,18 +132,3 @@ def test_an_image_task_running_on_the_instance_is_waited_out(emulator, checked, 
     errors = [entry["error"] for entry in calls(emulator, "CreateImage")][1:]  # after the test's own CreateImage
     assert errors[0] == "MutexOperation.TaskRunning" and errors[-1] is None
     assert {image["ImageId"]: image["ImageState"] for image in images_in(emulator)} == {first: "NORMAL", result.id: "NORMAL"}
-
-
-@pytest.mark.timeout(30)
-def test_an_instance_in_transition_is_waited_out(emulator, checked):
-    """UnsupportedOperation.InstanceStateStopping (today's answer for an instance in transition) is retried too."""
-    today_without_lags(emulator)
-    emulator.control.patch_instance(STOPPED, InstanceState="STOPPING")
-    timer = later(1.5, lambda: emulator.control.patch_instance(STOPPED, InstanceState="STOPPED"))
-    try:
-        result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
-    finally:
-        timer.cancel()
-    errors = [entry["error"] for entry in calls(emulator, "CreateImage")]
-    assert errors[0] == "UnsupportedOperation.InstanceStateStopping" and errors[-1] is None
-    assert result.outs["image_state"] == "NORMAL"
