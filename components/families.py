@@ -7,10 +7,10 @@
 It runs when the program runs (preview included), so a new image of the family is picked up by the next `pulumi up`.
 """
 
-from .client import CvmApi, Image
-from .errors import ImageRef, translate
-from .retry import Deadline
-from .settings import ENDPOINT, REGION, SECRET_ID, SECRET_KEY, resolve_settings
+from .cloud.client import CvmApi, Image
+from .cloud.errors import ImageRef, translate
+from .cloud.retry import Deadline
+from .cloud.settings import ENDPOINT, REGION, SECRET_ID, SECRET_KEY, resolve_settings
 
 LOOKUP_DEADLINE_SECONDS = 60.0
 

@@ -1,15 +1,14 @@
 """GoldenImage: one image together with the instance it is made from (an existing one, or a builder it owns)."""
 
-from dataclasses import fields
-
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
+from .model.inputs import INPUT_KEYS
 from .resource import CvmImage, CvmImageArgs
 from .stack_config import GoldenImageArgs
 
 # GoldenImageArgs carries every CvmImage input under the same name; the instance comes from the args or the builder.
-_IMAGE_FIELDS = {field.name for field in fields(CvmImageArgs)} - {"instance_id"}
+_IMAGE_FIELDS = set(INPUT_KEYS) - {"instance_id"}
 
 
 class GoldenImage(pulumi.ComponentResource):

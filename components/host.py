@@ -20,8 +20,8 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from .cancel import CANCELLATION
-from .errors import CvmImageError
+from .cloud.cancel import CANCELLATION
+from .cloud.errors import CvmImageError
 
 MAX_CONCURRENT_OPERATIONS = 256
 SERVICE = "pulumirpc.ResourceProvider"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pulumi
 
-from .models import IMAGE_ID
+from .model.inputs import IMAGE_ID
 from .stack_config import PromotionArgs
 
 

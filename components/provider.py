@@ -18,33 +18,24 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
 from . import host
-from .client import CvmApi
-from .copies import Regions
-from .diff import diff_image
-from .distribution import Distribution, Distributor
-from .errors import CvmImageError, ImageRef
-from .image_facts import live_outputs, user_tags
-from .images import ImageService
-from .models import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, ImageInputs, validate_inputs
-from .poller import ImagePoller
+from .cloud.client import CvmApi
+from .cloud.errors import CvmImageError, ImageRef
+from .cloud.retry import Deadline
+from .cloud.settings import CONFIG_KEYS, resolve_region, resolve_settings
+from .model.diff import diff_image
+from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, OUTPUT_KEYS, ImageInputs, validate_inputs
+from .operations.copies import Regions
+from .operations.distribution import Distribution, Distributor
+from .operations.facts import live_outputs, user_tags
+from .operations.images import ImageService
 from .progress import ProgressLog
-from .retry import Deadline
-from .settings import CONFIG_KEYS, resolve_region, resolve_settings
+from .waiting.poller import ImagePoller
 
 PROVIDER_KEY = "__provider"
-OUTPUT_KEYS = (
-    "image_id",
-    "image_state",
-    "request_id",
-    "created_time",
-    "image_size",
-    "os_name",
-    "platform",
-    "architecture",
-    "snapshot_ids",
-    "copies",
-)
 
 host.adapt()
 
@@ -69,11 +60,12 @@ class CvmImageProvider(ResourceProvider):
         self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = validate_inputs(_user_inputs(news), resolve_region(self._config))
+        props = _user_inputs(news)
+        inputs, failures = validate_inputs(props, _unknown_keys(props), resolve_region(self._config))
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = diff_image(olds, news)
+        result = diff_image(olds, news, _unknown_keys(news))
         if not result.changed:
             return DiffResult(changes=False)
         # changes=None (DIFF_UNKNOWN) lets the engine compute the per-property diff that `preview --diff` shows.
@@ -82,25 +74,27 @@ class CvmImageProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _parse(props)
         service, deadline = self._images(), _deadline(inputs.wait_timeout_minutes)
+        ref = _ref(props, None, service.region)
         if inputs.adopt_image:
-            image, request_id = service.adopt(inputs, deadline), None
+            image, request_id = service.adopt(inputs, ref, deadline), None
         else:
-            image, request_id = service.create(inputs, deadline)
-        ref = _ref(_dump(inputs), image["ImageId"], service.region)
+            image, request_id = service.create(inputs, ref, deadline)
+        ref = ref.identified(image["ImageId"])
         copies = self._distribution().converge(image, inputs, Distribution(), {}, False, ref, deadline)
         outputs = {**_dump(inputs), **live_outputs(image), "request_id": request_id, "copies": copies}
         return CreateResult(image["ImageId"], outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         service = self._images()
-        image = service.read(id_, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes")))
+        ref, deadline = _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))
+        image = service.read(id_, ref, deadline)
         if image is None:
             return ReadResult("", {})  # gone: `pulumi refresh` drops it from the stack
         live = {
             "image_name": image.get("ImageName"),
             "image_description": image.get("ImageDescription") or None,
             "tags": user_tags(image) or None,
-            **self._distribution().read(image, props, _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))),
+            **self._distribution().read(image, props, ref, deadline),
         }
         inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
         outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id"), "copies": live["copies"]}
@@ -121,19 +115,19 @@ class CvmImageProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         service = self._images()
-        deadline = _deadline(props.get("wait_timeout_minutes"))
+        ref, deadline = _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))
         image = {"ImageId": id_, "CreatedTime": props.get("created_time")}
-        self._distribution().remove(image, props, _ref(props, id_, service.region), deadline)
-        service.delete(id_, bool(props.get("delete_bound_snapshots")), _ref(props, id_, service.region), deadline)
+        self._distribution().remove(image, props, ref, deadline)
+        service.delete(id_, bool(props.get("delete_bound_snapshots")), ref, deadline)
 
     def _images(self) -> ImageService:
         """The process's image service, built on first use from the config the engine sent."""
         with self._lock:
             if self._service is None:
                 api = CvmApi(resolve_settings(self._config))
-                progress = ProgressLog(host.engine_address())
-                self._service = ImageService(api, ImagePoller(api, progress=progress))
-                self._distributor = Distributor(Regions(self._service, api, progress))
+                report = ProgressLog(host.engine_address()).report
+                self._service = ImageService(api, ImagePoller(api, report=report))
+                self._distributor = Distributor(Regions(self._service, api, report))
             return self._service
 
     def _distribution(self) -> Distributor:
@@ -145,6 +139,20 @@ class CvmImageProvider(ResourceProvider):
 
 def _user_inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key != PROVIDER_KEY and key not in OUTPUT_KEYS}
+
+
+def _unknown_keys(props: dict[str, Any]) -> frozenset[str]:
+    """The properties not known yet at preview (anything nested in them unknown)."""
+    return frozenset(key for key, value in props.items() if _contains_unknown(value))
+
+
+def _contains_unknown(value: Any) -> bool:
+    """The provider server hands unknowns over as `Unknown` objects; tests and older paths use the UNKNOWN string."""
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return isinstance(value, Unknown) or value == UNKNOWN
 
 
 def _parse(props: dict[str, Any]) -> ImageInputs:
@@ -163,5 +171,9 @@ def _deadline(minutes: float | None) -> Deadline:
     return Deadline.after(60 * float(minutes or DEFAULT_WAIT_TIMEOUT_MINUTES))
 
 
-def _ref(props: dict[str, Any], image_id: str, region: str) -> ImageRef:
-    return ImageRef(image_name=str(props.get("image_name", image_id)), region=region, instance_id=props.get("instance_id"), image_id=image_id)
+def _ref(props: dict[str, Any], image_id: str | None, region: str) -> ImageRef:
+    """Which image the engine's request is about, and its resource's URN (for progress on the resource's row)."""
+    return ImageRef(
+        image_name=str(props.get("image_name", image_id)), region=region, instance_id=props.get("instance_id"),
+        image_id=image_id, urn=host.serving_urn(),
+    )

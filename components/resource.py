@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 import pulumi
 import pulumi.dynamic
 
-from .models import DEFAULT_WAIT_TIMEOUT_MINUTES
-from .provider import OUTPUT_KEYS, CvmImageProvider
+from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, OUTPUT_KEYS
+from .provider import CvmImageProvider
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from .models import DEFAULT_WAIT_TIMEOUT_MINUTES
+from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, FlexibleBool
 
 
 class _CamelModel(BaseModel):
@@ -31,28 +31,33 @@ class BuilderArgs(_CamelModel):
 
 
 class GoldenImageArgs(_CamelModel):
-    """One image of the stack: made from an existing instance or from a builder the stack owns."""
+    """One image of the stack: made from an existing instance or from a builder the stack owns.
+
+    Beside `name` and `builder`, its fields are the CvmImage inputs of the field table (model/inputs.py), with the
+    table's types and defaults, camelCase in YAML (`description` for image_description); the table's rules are checked
+    when the image is checked. tests/components/test_field_table.py keeps the two equal.
+    """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="the Pulumi resource name")
     image_name: str
     image_description: str | None = Field(default=None, alias="description")
     instance_id: str | None = None
     builder: BuilderArgs | None = None
-    force_poweroff: bool | None = None
-    sysprep: bool | None = None
-    reboot: bool | None = None
-    live_image: bool | None = None
+    force_poweroff: FlexibleBool | None = None
+    sysprep: FlexibleBool | None = None
+    reboot: FlexibleBool | None = None
+    live_image: FlexibleBool | None = None
     data_disk_ids: list[str] | None = None
     tags: dict[str, str] | None = None
-    delete_bound_snapshots: bool = False
+    delete_bound_snapshots: FlexibleBool = False
     wait_timeout_minutes: float = DEFAULT_WAIT_TIMEOUT_MINUTES
     adopt_image: str | None = None
-    wait_for_poweroff: bool | None = None
+    wait_for_poweroff: FlexibleBool | None = None
     copy_to_regions: list[str] | None = None
     share_with_accounts: list[str] | None = None
-    share_copies: bool | None = None
+    share_copies: FlexibleBool | None = None
     image_family: str | None = None
-    deprecated: bool | None = None
+    deprecated: FlexibleBool | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> "GoldenImageArgs":

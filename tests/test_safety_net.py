@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.client import tag_endpoint
-from components.settings import resolve_settings
+from components.cloud.tags import tag_endpoint
+from components.cloud.settings import resolve_settings
 from tests.conftest import DEAD_ENDPOINT
 
 ROOT = Path(__file__).resolve().parents[1]

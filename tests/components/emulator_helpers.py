@@ -7,7 +7,7 @@ from typing import Any
 
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
-from components.images import MARKER_TAG_KEY
+from components.operations.facts import MARKER_TAG_KEY
 
 STOPPED = "ins-emu00001"  # seeded STOPPED instance, imaged without a shutdown
 

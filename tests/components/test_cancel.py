@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
-from components.cancel import Cancellation, Cancelled
-from components.client import CvmApi
-from components.poller import ImagePoller, WaitCancelled
-from components.retry import Deadline, retrying
-from components.settings import resolve_settings
+from components.cloud.cancel import Cancellation, Cancelled
+from components.cloud.client import CvmApi
+from components.waiting.poller import ImagePoller, WaitCancelled
+from components.cloud.retry import Deadline, retrying
+from components.cloud.settings import resolve_settings
 from tests.components.host_helpers import STOPPED, cvm_host, eventually, image_inputs, image_urn, warm_up
 from tests.engine.cvm_stack import actions, emulator_config, images
 from tests.engine.host import ProviderError
@@ -68,7 +68,7 @@ def test_a_poller_wait_ends_as_soon_as_the_update_is_cancelled(emulator, cvm_cli
         poller.wait(image_id, BUILT, Deadline.after(20))
 
     assert time.monotonic() - thrown[0] < PROMPTLY
-    assert stopped.value.image_id == image_id and stopped.value.last["ImageState"] == "CREATING"
+    assert stopped.value.resource_id == image_id and stopped.value.last["ImageState"] == "CREATING"
     with pytest.raises(WaitCancelled):  # a wait that starts afterwards ends at once
         poller.wait(image_id, BUILT, Deadline.after(20))
 

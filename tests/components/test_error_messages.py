@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.errors import CvmImageError
+from components.cloud.errors import CvmImageError
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, detail_of, today_without_lags
 

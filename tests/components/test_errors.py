@@ -7,7 +7,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
-from components.errors import ImageRef, translate
+from components.cloud.errors import ImageRef, translate
 
 REF = ImageRef(image_name="web-base", region="ap-guangzhou", instance_id="ins-emu00001")
 

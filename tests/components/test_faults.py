@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.errors import CvmImageError
+from components.cloud.errors import CvmImageError
 from tests.components.conftest import configured_provider, images_in
 
 STOPPED = "ins-emu00001"

@@ -3,11 +3,11 @@
 import pytest
 
 from components import CvmImageProvider
-from components.copies import COPY_OF_TAG_KEY
-from components.errors import CvmImageError
+from components.operations.copies import COPY_OF_TAG_KEY
+from components.cloud.errors import CvmImageError
 from components.families import latest_image
-from components.images import MARKER_TAG_KEY
-from components.models import KNOWN_REGIONS
+from components.operations.facts import MARKER_TAG_KEY
+from components.model.inputs import KNOWN_REGIONS
 from emulator.config import REGIONS
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from components.client import DESCRIBE_LIMIT, CvmApi
-from components.errors import CvmImageError
-from components.retry import Deadline
-from components.settings import resolve_settings
+from components.cloud.client import DESCRIBE_LIMIT, CvmApi
+from components.cloud.errors import CvmImageError
+from components.cloud.retry import Deadline
+from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, make_images, today_without_lags
 

@@ -11,11 +11,11 @@ import pytest
 
 from pulumi.runtime.proto import engine_pb2
 
-from components import poller
-from components.client import Image
-from components.poller import ImagePoller, PollSchedule, WaitTimeout
+from components.waiting import poller
+from components.cloud.client import Image
+from components.waiting.poller import ImagePoller, PollSchedule, WaitTimeout
 from components.progress import ProgressLog
-from components.retry import Deadline
+from components.cloud.retry import Deadline
 from tests.components.host_helpers import RUNNING, STOPPED, cvm_host, eventually, fake_engine, image_inputs, image_urn
 
 WEB, API = image_urn("web-image"), image_urn("api-image")
@@ -98,7 +98,7 @@ def test_a_long_bake_gets_a_line_every_period_without_a_state_change(monkeypatch
     often than that however often the image is polled."""
     monkeypatch.setattr(poller, "PROGRESS_EVERY_SECONDS", 0.4)
     lines = _Lines()
-    image_poller = ImagePoller(_StillBaking(), PollSchedule(floor=0.05, growth=0.0, cap=0.05), lines)  # type: ignore[arg-type]
+    image_poller = ImagePoller(_StillBaking(), PollSchedule(floor=0.05, growth=0.0, cap=0.05), lines.report)  # type: ignore[arg-type]
 
     with pytest.raises(WaitTimeout):
         image_poller.wait("img-00000001", lambda image: False, Deadline.after(2.1))

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import CvmImageProvider
-from components.diff import REPLACE_KEYS, UPDATE_KEYS
-from components.models import INPUT_KEYS, REQUIRED_KEYS, RESERVED_TAG_PREFIXES, contains_unknown
+from components.model.inputs import INPUT_KEYS, REQUIRED_KEYS, RESERVED_TAG_PREFIXES
+
+from tests.components.diff_table import REPLACE, UPDATE, contains_unknown
 
 # -- anything at all ------------------------------------------------------------------------------------------------
 
@@ -117,8 +118,8 @@ def expected_diff(olds, news) -> tuple[bool, set[str], bool]:
             return Counter(map(repr, old)) == Counter(map(repr, new))
         return old == new
 
-    changed = {key for key in REPLACE_KEYS + UPDATE_KEYS if not same(olds.get(key), news.get(key))}
-    replaced = changed & set(REPLACE_KEYS)
+    changed = {key for key in REPLACE + UPDATE if not same(olds.get(key), news.get(key))}
+    replaced = changed & set(REPLACE)
     keeps_name = contains_unknown(news.get("image_name")) or news.get("image_name") == olds.get("image_name")
     return bool(changed), replaced, bool(replaced) and keeps_name
 

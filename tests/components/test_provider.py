@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from components.errors import CvmImageError
-from components.images import MARKER_TAG_KEY
+from components.cloud.errors import CvmImageError
+from components.operations.facts import MARKER_TAG_KEY
 from tests.components.conftest import configured_provider, images_in
 
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"

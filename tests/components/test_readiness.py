@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from components.errors import CvmImageError
+from components.cloud.errors import CvmImageError
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls, later
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import pytest
 
-from components.client import CvmApi
-from components.errors import CvmImageError
-from components.retry import Deadline
-from components.settings import resolve_settings
+from components.cloud.client import CvmApi
+from components.cloud.errors import CvmImageError
+from components.cloud.retry import Deadline
+from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of, later, today_without_lags
 

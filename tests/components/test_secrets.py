@@ -15,7 +15,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from components import CvmImageProvider
-from components.errors import CvmImageError
+from components.cloud.errors import CvmImageError
 from emulator import EmulatorConfig, EmulatorServer
 from emulator.control import EmulatorControl
 from tests.components.emulator_helpers import STOPPED

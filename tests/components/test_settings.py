@@ -2,8 +2,8 @@
 
 import pytest
 
-from components.errors import CvmImageError
-from components.settings import resolve_settings
+from components.cloud.errors import CvmImageError
+from components.cloud.settings import resolve_settings
 
 CONFIG = {"tencentcloud:secretId": "AKIDconfig", "tencentcloud:secretKey": "config-key"}
 ENV = {"TENCENTCLOUD_SECRET_ID": "AKIDenv", "TENCENTCLOUD_SECRET_KEY": "env-key", "TENCENTCLOUD_REGION": "ap-beijing"}

@@ -10,9 +10,9 @@ from tencentcloud.common.abstract_model import AbstractModel
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tag.v20180813 import models as tag_models
 
-from components.errors import CvmImageError
-from components.images import MARKER_TAG_KEY
-from components.retry import Deadline
+from components.cloud.errors import CvmImageError
+from components.operations.facts import MARKER_TAG_KEY
+from components.cloud.retry import Deadline
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import calls, detail_of
 
@@ -214,7 +214,7 @@ def test_rename_of_a_busy_image_waits_for_it(provider, checked, emulator, cvm_cl
 def test_an_unknown_parameter_names_the_refused_parameter(emulator):
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-    from components.errors import ImageRef, translate
+    from components.cloud.errors import ImageRef, translate
 
     exc = TencentCloudSDKException("UnknownParameter", "The parameter `Reboot` is not recognized.", "req-1")
     exc.api_action = "cvm:CreateImage"

@@ -9,7 +9,7 @@ import pytest
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime import rpc
 
-from components.image_facts import marker_of
+from components.operations.facts import marker_of
 from tests.engine.cvm_stack import (
     RevisedCvmImageProvider,
     actions,

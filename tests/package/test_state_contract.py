@@ -20,7 +20,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components import CvmImage, CvmImageArgs, CvmImageProvider
-from components.provider import OUTPUT_KEYS, PROVIDER_KEY
+from components.model.inputs import OUTPUT_KEYS
+from components.provider import PROVIDER_KEY
 from tests.cli.consumer import FIXTURES, pickled_globals
 
 ROOT = Path(__file__).resolve().parents[2]

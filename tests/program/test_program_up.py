@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.image_facts import marker_of, user_tags
+from components.operations.facts import marker_of, user_tags
 from tests.engine.cvm_stack import actions, images, mutations
 from tests.program.engine_run import Run, StackState, up
 from tests.program.stack_run import stack_config

@@ -2,18 +2,15 @@
 through that region's API and poller."""
 
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any
 
-from .cancel import CANCELLATION
-from .client import CvmApi, Image
-from .errors import CvmImageError, ImageRef, name_taken
-from .image_facts import LOOKUP_INTERVAL_SECONDS, MARKER_TAG_KEY, epoch, marker_of
-from .images import FAILED_STATES, VISIBILITY_GRACE_SECONDS, ImageService
-from .poller import ImagePoller
-from .progress import ProgressLog
-from .retry import Deadline, code_in, error_code, retrying
+from ..cloud.client import CvmApi, Image
+from ..cloud.errors import CvmImageError, ImageRef, name_taken
+from ..cloud.retry import Deadline, retrying, tolerating
+from ..waiting.grace import look_again
+from ..waiting.poller import ImagePoller, Reporter
+from .facts import FAILED_STATES, MARKER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
+from .images import ImageService
 from .sharing import unshare_all
 
 # SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
@@ -32,9 +29,9 @@ class Region:
 class Regions:
     """The home region and, made on first use, every region copies go to. Thread-safe; one per provider process."""
 
-    def __init__(self, home: ImageService, api: CvmApi, progress: ProgressLog) -> None:
+    def __init__(self, home: ImageService, api: CvmApi, report: Reporter) -> None:
         self.home = Region(api, home)
-        self._progress = progress
+        self._report = report
         self._others: dict[str, Region] = {}
         self._lock = threading.Lock()
 
@@ -44,12 +41,8 @@ class Regions:
         with self._lock:
             if name not in self._others:
                 api = self.home.api.in_region(name)
-                self._others[name] = Region(api, ImageService(api, ImagePoller(api, progress=self._progress)))
+                self._others[name] = Region(api, ImageService(api, ImagePoller(api, report=self._report)))
             return self._others[name]
-
-
-def copy_ref(ref: ImageRef, region: str, copy_id: str | None = None) -> ImageRef:
-    return ImageRef(image_name=ref.image_name, region=region, instance_id=ref.instance_id, image_id=copy_id)
 
 
 class Copies:
@@ -85,7 +78,7 @@ class Copies:
             where = self._regions[region]
             if _exists(where.api, copy_id, deadline):
                 unshare_all(where.api, copy_id, deadline)
-            where.images.delete(copy_id, delete_snapshots, copy_ref(ref, region, copy_id), deadline)
+            where.images.delete(copy_id, delete_snapshots, ref.elsewhere(region, copy_id), deadline)
 
     def _sync(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         copies = self.find(image, instance_id, wanted, ref, deadline)
@@ -102,52 +95,45 @@ class Copies:
 
     def _sync_once(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         home = self._regions.home
-        try:
+        with tolerating("InvalidImageName.Duplicate", "FailedOperation.InvalidImageState"):
             return home.api.sync_image(image["ImageId"], regions, ref.image_name)
-        except Exception as exc:
-            code = error_code(exc)
-            if not code_in(code, ("InvalidImageName.Duplicate", "FailedOperation.InvalidImageState")):
-                raise
-            # An earlier attempt's copies (not yet visible) hold the names, or are still being made.
-            home.images.wait_not_syncing(image["ImageId"], ref, deadline)
-            found = self.find(image, instance_id, regions, ref, deadline, patient=True)
-            rest = [region for region in regions if region not in found]
-            return {**found, **(home.api.sync_image(image["ImageId"], rest, ref.image_name) if rest else {})}
+        # Refused: an earlier attempt's copies (not yet visible) hold the names, or are still being made.
+        home.images.wait_not_syncing(image["ImageId"], ref, deadline)
+        found = self.find(image, instance_id, regions, ref, deadline, patient=True)
+        rest = [region for region in regions if region not in found]
+        return {**found, **(home.api.sync_image(image["ImageId"], rest, ref.image_name) if rest else {})}
 
     def _find_one(self, image: Image, instance_id: str, region: str, ref: ImageRef, deadline: Deadline, patient: bool) -> Image | None:
         api = self._regions[region].api
-        started = time.monotonic()
-        while True:
-            for candidate in api.images_named(ref.image_name, deadline):
-                if _is_copy_of(candidate, image, instance_id):
-                    return candidate
-                raise name_taken(copy_ref(ref, region), candidate["ImageId"], candidate.get("ImageState"))
-            if not patient or time.monotonic() - started >= min(VISIBILITY_GRACE_SECONDS, deadline.remaining()):
-                return None
-            CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
+
+        def look() -> list[Image] | None:
+            return api.images_named(ref.image_name, deadline) or (None if patient else [])
+
+        holders = look_again(look, VISIBILITY_GRACE_SECONDS, deadline) or []
+        for candidate in holders:
+            if not _is_copy_of(candidate, image, instance_id):
+                raise name_taken(ref.elsewhere(region), candidate["ImageId"], candidate.get("ImageState"))
+            return candidate
+        return None
 
     def _settle(self, region: str, copy_id: str, image: Image, instance_id: str, ref: ImageRef, deadline: Deadline) -> bool:
         """Wait for the copy; tag it when NORMAL (True), delete it when it failed (False)."""
         where = self._regions[region]
-        here = copy_ref(ref, region, copy_id)
+        here = ref.elsewhere(region, copy_id)
         copy = where.images.wait_built(copy_id, here, deadline)
         if copy.get("ImageState") in FAILED_STATES:
             where.images.delete(copy_id, True, here, deadline)
             return False
         tags = {MARKER_TAG_KEY: instance_id, COPY_OF_TAG_KEY: image["ImageId"]}
-        if not _tags(copy).items() >= tags.items():
+        if not bound_tags(copy).items() >= tags.items():
             where.api.tags.tag_image(copy_id, tags, deadline)
         return True
-
-
-def _tags(image: Image) -> dict[str, Any]:
-    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or []}
 
 
 def _is_copy_of(candidate: Image, image: Image, instance_id: str) -> bool:
     """Tagged as this image's copy; or untagged (SyncImages copies no tags) and made after the image: a copy whose
     answer was lost, or that was not tagged yet."""
-    tags = _tags(candidate)
+    tags = bound_tags(candidate)
     if tags:
         return marker_of(candidate) == instance_id and tags.get(COPY_OF_TAG_KEY) == image["ImageId"]
     made, source_made = epoch(candidate.get("CreatedTime")), epoch(image.get("CreatedTime"))

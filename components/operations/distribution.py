@@ -5,12 +5,11 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from .client import Image
-from .copies import Copies, Regions, copy_ref
-from .errors import ImageRef
-from .images import DELETED_NEXT, translated
-from .models import ImageInputs
-from .retry import Deadline
+from ..cloud.client import Image
+from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
+from ..cloud.retry import Deadline
+from ..model.inputs import ImageInputs
+from .copies import Copies, Regions
 from .sharing import reshare, unshare_all, unshared
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
@@ -98,7 +97,7 @@ class Distributor:
         costs no DescribeImageSharePermission call, and a refresh needs no permission for it.
         """
         copies: dict[str, str] = recorded.get("copies") or {}
-        with translated("DescribeImageSharePermission", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
+        with translated("DescribeImageSharePermission", ref, READ_NEXT):
             managed = bool(recorded.get("share_with_accounts"))
             accounts = self._regions.home.api.shared_accounts(image["ImageId"], deadline) if managed else []
             live = {region: copy_id for region, copy_id in copies.items() if copy_id in self._regions[region].api.describe_images([copy_id], deadline)}
@@ -120,7 +119,7 @@ class Distributor:
         with the translator's "unshare it first", rather than being silently taken away.
         """
         where = self._regions.home if region is None else self._regions[region]
-        here = ref if region is None else copy_ref(ref, region, image_id)
+        here = ref if region is None else ref.elsewhere(region, image_id)
         if not (rename or refamily):
             reshare(where.api, image_id, list(old_accounts), list(accounts), deadline)
             return

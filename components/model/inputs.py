@@ -1,14 +1,15 @@
-"""Validated inputs of a CvmImage: the single source of truth for names, defaults and rules."""
+"""The field table of a CvmImage: every input with its type, default, rules and what a change to it does (its diff
+effect), and the outputs. CvmImageArgs, the stack config entry and the diff are derived from it or checked against
+it (tests/components/test_field_table.py)."""
 
 import re
 import unicodedata
+from collections.abc import Collection
+from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 
 IMAGE_NAME_MAX = 60
 IMAGE_DESCRIPTION_MAX = 256
@@ -24,7 +25,7 @@ RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "qcs:", "项目", "pulu
 TAG_CHARACTERS = re.compile(r"^[A-Za-z0-9\u3400-\u4dbf\u4e00-\u9fff +\-=._:/@()\[\],;><（）【】：]+$")
 TAG_CHARACTERS_TEXT = "letters, digits, CJK characters, inner spaces and + - = . _ : / @ ( ) [ ] , ; > <"
 DEFAULT_WAIT_TIMEOUT_MINUTES = 60.0
-# Regions SyncImages can copy to: the emulator's list (tests/components/test_golden_inputs.py keeps them equal).
+# Regions SyncImages can copy to: the emulator's list (tests/components/test_golden_pipeline.py keeps them equal).
 KNOWN_REGIONS = (
     "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-nanjing",
     "ap-hongkong", "ap-singapore", "ap-tokyo", "ap-seoul", "ap-bangkok", "ap-jakarta",
@@ -51,6 +52,14 @@ def _parse_bool(value: Any) -> Any:
 FlexibleBool = Annotated[bool, BeforeValidator(_parse_bool)]
 
 
+class Effect(str, Enum):
+    """What a change to an input does (README: the diff table)."""
+
+    REPLACE = "replace"  # a new image
+    UPDATE = "update"  # changed in place, same image id
+    CREATION = "creation"  # only steers creation (or taking over an image): a later change does nothing
+
+
 def _has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" for ch in text)
 
@@ -60,24 +69,27 @@ class ImageInputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
-    instance_id: str
-    image_name: str
-    image_description: str | None = None
-    force_poweroff: FlexibleBool | None = None
-    sysprep: FlexibleBool | None = None
-    reboot: FlexibleBool | None = None
-    live_image: FlexibleBool | None = None  # image a running instance without stopping it (today's ForcePoweroff=false)
-    data_disk_ids: list[str] | None = None
-    tags: dict[str, str] | None = None
-    delete_bound_snapshots: FlexibleBool = False
-    wait_timeout_minutes: float = Field(default=DEFAULT_WAIT_TIMEOUT_MINUTES)
-    adopt_image: str | None = None  # an existing image (id or exact name) that create takes over instead of making one
-    wait_for_poweroff: FlexibleBool | None = None  # the builder powers itself off when provisioned: image it once STOPPED
-    copy_to_regions: list[str] | None = None  # SyncImages copies of the image, one a region
-    share_with_accounts: list[str] | None = None
-    share_copies: FlexibleBool | None = None  # the copies are shared with the same accounts too
-    image_family: str | None = None
-    deprecated: FlexibleBool | None = None
+    instance_id: Annotated[str, Effect.REPLACE]
+    image_name: Annotated[str, Effect.UPDATE]
+    image_description: Annotated[str | None, Effect.UPDATE] = None
+    force_poweroff: Annotated[FlexibleBool | None, Effect.CREATION] = None
+    sysprep: Annotated[FlexibleBool | None, Effect.CREATION] = None
+    reboot: Annotated[FlexibleBool | None, Effect.CREATION] = None
+    # Image a running instance without stopping it (today's ForcePoweroff=false).
+    live_image: Annotated[FlexibleBool | None, Effect.CREATION] = None
+    data_disk_ids: Annotated[list[str] | None, Effect.REPLACE] = None
+    tags: Annotated[dict[str, str] | None, Effect.UPDATE] = None
+    delete_bound_snapshots: Annotated[FlexibleBool, Effect.UPDATE] = False
+    wait_timeout_minutes: Annotated[float, Effect.UPDATE] = Field(default=DEFAULT_WAIT_TIMEOUT_MINUTES)
+    # An existing image (id or exact name) that create takes over instead of making one.
+    adopt_image: Annotated[str | None, Effect.CREATION] = None
+    # The builder powers itself off when provisioned: image it once STOPPED.
+    wait_for_poweroff: Annotated[FlexibleBool | None, Effect.CREATION] = None
+    copy_to_regions: Annotated[list[str] | None, Effect.UPDATE] = None  # SyncImages copies, one a region
+    share_with_accounts: Annotated[list[str] | None, Effect.UPDATE] = None
+    share_copies: Annotated[FlexibleBool | None, Effect.UPDATE] = None  # the copies are shared with the same accounts too
+    image_family: Annotated[str | None, Effect.UPDATE] = None
+    deprecated: Annotated[FlexibleBool | None, Effect.UPDATE] = None
 
     @field_validator("instance_id")
     @classmethod
@@ -248,6 +260,26 @@ INPUT_KEYS: frozenset[str] = frozenset(ImageInputs.model_fields)
 REQUIRED_KEYS: frozenset[str] = frozenset(name for name, field in ImageInputs.model_fields.items() if field.is_required())
 
 
+def keys_with(effect: Effect) -> tuple[str, ...]:
+    """The inputs a change to which has this effect, in the table's order."""
+    return tuple(name for name, field in ImageInputs.model_fields.items() if effect in field.metadata)
+
+
+# What the provider reports besides the inputs (README: CvmImage outputs).
+OUTPUT_KEYS = (
+    "image_id",
+    "image_state",
+    "request_id",
+    "created_time",
+    "image_size",
+    "os_name",
+    "platform",
+    "architecture",
+    "snapshot_ids",
+    "copies",
+)
+
+
 class Failure(BaseModel):
     """One bad property, phrased for the person who wrote it."""
 
@@ -255,24 +287,15 @@ class Failure(BaseModel):
     reason: str
 
 
-def contains_unknown(value: Any) -> bool:
-    """True when a preview value (or anything nested in it) is not known yet.
-
-    The provider server hands unknowns over as `Unknown` objects; tests and older paths use the UNKNOWN string.
-    """
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return isinstance(value, Unknown) or value == UNKNOWN
-
-
-def validate_inputs(props: dict[str, Any], region: str | None = None) -> tuple[dict[str, Any], list[Failure]]:
-    """Normalise the known inputs and list what is wrong; unknown values pass through untouched.
+def validate_inputs(
+    props: dict[str, Any], unknown: Collection[str] = (), region: str | None = None
+) -> tuple[dict[str, Any], list[Failure]]:
+    """Normalise the known inputs and list what is wrong; the `unknown` ones (not known yet at preview) pass through
+    untouched.
 
     `region` is the image's own region (from the provider's config), which copy_to_regions must not name.
     """
-    unknown = {key: value for key, value in props.items() if contains_unknown(value)}
+    unknown = {key: value for key, value in props.items() if key in unknown}
     known = {key: value for key, value in props.items() if key not in unknown and value is not None}
     placeholders = {key: _placeholder(key) for key in REQUIRED_KEYS & unknown.keys()}
     try:

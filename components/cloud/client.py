@@ -3,40 +3,18 @@
 from collections.abc import Iterator
 from typing import Any
 
-from tencentcloud.common.credential import Credential
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
-from tencentcloud.tag.v20180813.tag_client import TagClient
 
-from .retry import Deadline, retrying
+from .retry import Deadline, retrying, tolerating
+from .sdk import credential, profile, sent
 from .settings import ApiSettings
+from .tags import TagApi
 
 DESCRIBE_LIMIT = 100  # DescribeImages' (and DescribeInstances') maximum page size and id count
-TAG_BATCH = 10  # TagResources / UnTagResources take at most 10 tags (keys) a request
-REQUEST_TIMEOUT_SECONDS = 30
 TRUE_FALSE = {True: "true", False: "false"}
 
 Image = dict[str, Any]
 Instance = dict[str, Any]
-
-
-def _credential(settings: ApiSettings) -> Credential:
-    return Credential(
-        settings.secret_id.get_secret_value(),
-        settings.secret_key.get_secret_value(),
-        settings.security_token.get_secret_value() if settings.security_token else None,
-    )
-
-
-def _sent(service: str, client: Any, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    """One request; an API error remembers which action it answered (`service:Action`), for the translator."""
-    try:
-        return client.call_json(action, params)["Response"]
-    except TencentCloudSDKException as exc:
-        exc.api_action = f"{service}:{action}"  # type: ignore[attr-defined]
-        raise
 
 
 class CvmApi:
@@ -45,8 +23,7 @@ class CvmApi:
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
         self._settings = settings
-        http = HttpProfile(protocol=settings.scheme, endpoint=settings.endpoint, reqTimeout=REQUEST_TIMEOUT_SECONDS)
-        self._client = CvmClient(_credential(settings), settings.region, ClientProfile(httpProfile=http))
+        self._client = CvmClient(credential(settings), settings.region, profile(settings, settings.endpoint))
         self.tags = TagApi(settings)
 
     def in_region(self, region: str) -> "CvmApi":
@@ -55,7 +32,7 @@ class CvmApi:
 
     def call_once(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One request, no retry: for CreateImage, whose retries must check what the lost attempt did."""
-        return _sent("cvm", self._client, action, params)
+        return sent("cvm", self._client, action, params)
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         """A request that is safe to repeat, retried on transient errors until the deadline."""
@@ -91,11 +68,8 @@ class CvmApi:
         self._power("StartInstances", {"InstanceIds": [instance_id]}, done, deadline)
 
     def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline) -> None:
-        try:
+        with tolerating(*done):
             self.call(action, params, deadline)
-        except TencentCloudSDKException as exc:
-            if exc.get_code() not in done:
-                raise
 
     def images_named(self, name: str, deadline: Deadline) -> list[Image]:
         """Private images whose name is exactly `name` (the API's name filter is a fuzzy match)."""
@@ -142,50 +116,3 @@ class CvmApi:
     def image_from_family(self, family: str, deadline: Deadline) -> Image | None:
         """DescribeImageFromFamily: the family's newest NORMAL, non-deprecated image in this region, or None."""
         return self.call("DescribeImageFromFamily", {"ImageFamily": family}, deadline).get("Image")
-
-
-def tag_endpoint(settings: ApiSettings) -> str | None:
-    """The Tag API beside the CVM endpoint: a custom endpoint (the emulator) serves both, the cloud has tag's own host."""
-    endpoint = settings.endpoint
-    if endpoint is None:
-        return None  # the SDK's default, tag.tencentcloudapi.com
-    host = endpoint.split(":", 1)[0].lower()
-    if host.endswith("tencentcloudapi.com"):
-        return "tag.intl.tencentcloudapi.com" if ".intl." in f".{host}" else "tag.tencentcloudapi.com"
-    return endpoint
-
-
-class TagApi:
-    """Tag API (2018-08-13) actions on CVM images, with the CVM client's credentials. Thread-safe."""
-
-    def __init__(self, settings: ApiSettings) -> None:
-        self.region = settings.region
-        http = HttpProfile(protocol=settings.scheme, endpoint=tag_endpoint(settings), reqTimeout=REQUEST_TIMEOUT_SECONDS)
-        self._client = TagClient(_credential(settings), "", ClientProfile(httpProfile=http))
-
-    def resource(self, image_id: str) -> str:
-        return f"qcs::cvm:{self.region}:uin/:image/{image_id}"
-
-    def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
-        return retrying(deadline)(_sent, "tag", self._client, action, params)
-
-    def tag_image(self, image_id: str, tags: dict[str, str], deadline: Deadline) -> None:
-        """Bind (or re-value) these tags on the image, ten a request."""
-        items = list(tags.items())
-        for start in range(0, len(items), TAG_BATCH):
-            chunk = [{"TagKey": key, "TagValue": value} for key, value in items[start : start + TAG_BATCH]]
-            response = self.call("TagResources", {"ResourceList": [self.resource(image_id)], "Tags": chunk}, deadline)
-            _raise_failed(response, "TagResources")
-
-    def untag_image(self, image_id: str, keys: list[str], deadline: Deadline) -> None:
-        for start in range(0, len(keys), TAG_BATCH):
-            params = {"ResourceList": [self.resource(image_id)], "TagKeys": keys[start : start + TAG_BATCH]}
-            _raise_failed(self.call("UnTagResources", params, deadline), "UnTagResources")
-
-
-def _raise_failed(response: dict[str, Any], action: str) -> None:
-    """TagResources/UnTagResources answer per-resource failures in the body, not as an error."""
-    for failed in response.get("FailedResources") or []:
-        exc = TencentCloudSDKException(failed.get("Code") or "FailedOperation", failed.get("Message") or "", response.get("RequestId"))
-        exc.api_action = f"tag:{action}"  # type: ignore[attr-defined]
-        raise exc

@@ -6,18 +6,20 @@ DescribeImages call per poll instead of sixteen; instances being stopped for the
 DescribeInstances call the same way.
 """
 
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .cancel import CANCELLATION, Cancellation, Cancelled
-from .client import CvmApi, Image
-from .host import serving_urn
-from .progress import ProgressLog
-from .retry import Deadline
+from ..cloud.cancel import CANCELLATION, Cancellation, Cancelled
+from ..cloud.client import CvmApi, Image
+from ..cloud.retry import Deadline
 
 Settled = Callable[[Image | None], bool]
+# Where a progress line goes: (URN of the resource it is about, or None; the line). The engine adapter gives one that
+# reaches the resource's row of `pulumi up`.
+Reporter = Callable[[str | None, str], None]
 
 POLL_REQUEST_DEADLINE_SECONDS = 120.0
 BATCH_WINDOW = 0.1
@@ -36,20 +38,24 @@ class PollSchedule:
         return min(self.cap, max(self.floor, elapsed * self.growth))
 
 
-class WaitStopped(Exception):
-    """The wait ended before the image settled; `last` is the image as last seen (None: not seen)."""
+def to_stderr(_urn: str | None, message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    def __init__(self, image_id: str, last: Image | None) -> None:
-        super().__init__(image_id)
-        self.image_id = image_id
+
+class WaitEnded(Exception):
+    """The wait ended before its resource settled; `last` is the resource as last seen (None: not seen)."""
+
+    def __init__(self, resource_id: str, last: Image | None) -> None:
+        super().__init__(resource_id)
+        self.resource_id = resource_id
         self.last = last
 
 
-class WaitTimeout(WaitStopped):
+class WaitTimeout(WaitEnded):
     """The operation's deadline came first."""
 
 
-class WaitCancelled(WaitStopped):
+class WaitCancelled(WaitEnded):
     """The engine cancelled the update."""
 
 
@@ -60,7 +66,7 @@ STATE_FIELD = {IMAGE: "ImageState", INSTANCE: "InstanceState"}
 
 @dataclass(eq=False)
 class _Waiter:
-    image_id: str  # the id waited for: an image's, or an instance's when kind is INSTANCE
+    resource_id: str  # an image's id, or an instance's when kind is INSTANCE
     urn: str | None
     settled: Settled
     started: float
@@ -80,33 +86,33 @@ class ImagePoller:
         self,
         api: CvmApi,
         schedule: PollSchedule = PollSchedule(),
-        progress: ProgressLog = ProgressLog(None),
+        report: Reporter = to_stderr,
         cancellation: Cancellation = CANCELLATION,
     ) -> None:
         self._api = api
         self._schedule = schedule
-        self._progress = progress
+        self._report = report
         self._cancellation = cancellation
         self._waiters: set[_Waiter] = set()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def wait(self, image_id: str, settled: Settled, deadline: Deadline) -> Image | None:
+    def wait(self, image_id: str, settled: Settled, deadline: Deadline, urn: str | None = None) -> Image | None:
         """The image once `settled(image)` holds (None when it no longer exists).
 
-        WaitTimeout at the deadline, WaitCancelled as soon as the engine cancels. Progress is reported against the
-        resource whose request the calling thread serves.
+        WaitTimeout at the deadline, WaitCancelled as soon as the engine cancels. Progress is reported against `urn`,
+        the resource whose operation waits.
         """
-        return self._wait(IMAGE, image_id, settled, deadline)
+        return self._wait(IMAGE, image_id, settled, deadline, urn)
 
-    def wait_instance(self, instance_id: str, settled: Settled, deadline: Deadline) -> Image | None:
+    def wait_instance(self, instance_id: str, settled: Settled, deadline: Deadline, urn: str | None = None) -> Image | None:
         """The instance (DescribeInstances' item) once `settled(instance)` holds; like `wait` in every other way."""
-        return self._wait(INSTANCE, instance_id, settled, deadline)
+        return self._wait(INSTANCE, instance_id, settled, deadline, urn)
 
-    def _wait(self, kind: str, image_id: str, settled: Settled, deadline: Deadline) -> Image | None:
+    def _wait(self, kind: str, resource_id: str, settled: Settled, deadline: Deadline, urn: str | None) -> Image | None:
         now = time.monotonic()
         waiter = _Waiter(
-            image_id, serving_urn(), settled, started=now, next_due=now + self._schedule.interval(0), last_report=now, kind=kind
+            resource_id, urn, settled, started=now, next_due=now + self._schedule.interval(0), last_report=now, kind=kind
         )
         with self._wake:
             self._waiters.add(waiter)
@@ -115,14 +121,14 @@ class ImagePoller:
         try:
             finished = self._cancellation.wait(waiter.done, deadline.remaining())
         except Cancelled:
-            raise WaitCancelled(image_id, waiter.last) from None
+            raise WaitCancelled(resource_id, waiter.last) from None
         finally:
             with self._wake:
                 self._waiters.discard(waiter)
         if waiter.error is not None:
             raise waiter.error
         if not finished:
-            raise WaitTimeout(image_id, waiter.last)
+            raise WaitTimeout(resource_id, waiter.last)
         return waiter.last
 
     def _ensure_thread(self) -> None:
@@ -158,7 +164,7 @@ class ImagePoller:
             waiters = [w for w in batch if w.kind == kind]
             if not waiters:
                 continue
-            ids = sorted({w.image_id for w in waiters})
+            ids = sorted({w.resource_id for w in waiters})
             try:
                 found = describe[kind](ids, Deadline.after(POLL_REQUEST_DEADLINE_SECONDS))
             except Exception as exc:  # noqa: BLE001 - handed to every waiter, which raises it in its own operation
@@ -168,7 +174,7 @@ class ImagePoller:
                 continue
             now = time.monotonic()
             for waiter in waiters:
-                self._advance(waiter, found.get(waiter.image_id), now)
+                self._advance(waiter, found.get(waiter.resource_id), now)
 
     def _advance(self, waiter: _Waiter, image: Image | None, now: float) -> None:
         waiter.last = image
@@ -191,4 +197,4 @@ class ImagePoller:
         if state == waiter.reported_state and now - waiter.last_report < PROGRESS_EVERY_SECONDS:
             return
         waiter.reported_state, waiter.last_report = state, now
-        self._progress.report(waiter.urn, f"{waiter.kind} {waiter.image_id}: {state} after {now - waiter.started:.0f}s")
+        self._report(waiter.urn, f"{waiter.kind} {waiter.resource_id}: {state} after {now - waiter.started:.0f}s")

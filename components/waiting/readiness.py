@@ -5,10 +5,10 @@ powers itself off (`shutdown -h now` at the end of its user data): the image wai
 and the provider neither stops nor starts it in this mode.
 """
 
-from .client import Image
-from .errors import CvmImageError, ImageRef
-from .poller import ImagePoller, WaitCancelled, WaitStopped
-from .retry import Deadline
+from ..cloud.client import Image
+from ..cloud.errors import CvmImageError, ImageRef
+from ..cloud.retry import Deadline
+from .poller import ImagePoller, WaitCancelled, WaitEnded
 
 READY_STATE = "STOPPED"
 # States a builder never leaves for STOPPED on its own: waiting on would only run into the deadline.
@@ -27,13 +27,13 @@ def _powered_off_or_dead(instance: Image | None) -> bool:
 def wait_for_poweroff(poller: ImagePoller, instance_id: str, ref: ImageRef, deadline: Deadline) -> None:
     """Return once the instance is STOPPED; else a CvmImageError naming the instance, its state and the fix."""
     try:
-        instance = poller.wait_instance(instance_id, _powered_off_or_dead, deadline)
+        instance = poller.wait_instance(instance_id, _powered_off_or_dead, deadline, ref.urn)
     except WaitCancelled as cancelled:
         raise CvmImageError(
             f"Cancelled while waiting for builder instance {instance_id} to power itself off (wait_for_poweroff) for "
             f"{ref.describe()}: it was {_state(cancelled.last)}. No image was made; the next `pulumi up` waits again."
         ) from None
-    except WaitStopped as stopped:
+    except WaitEnded as stopped:
         raise CvmImageError(
             f"Builder instance {instance_id} was still {_state(stopped.last)} when wait_timeout_minutes ran out: it did "
             f"not power itself off (wait_for_poweroff), so {ref.describe()} was not made and the instance was left as "

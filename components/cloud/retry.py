@@ -1,6 +1,9 @@
-"""The one retry policy for every CVM API call: jittered exponential backoff, bounded by the operation's deadline."""
+"""The one retry policy for every API call (jittered exponential backoff, bounded by the operation's deadline), and
+the one way to tolerate an answer: `tolerating(*codes)`."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tenacity import Retrying, retry_if_exception, stop_before_delay, wait_random_exponential
@@ -24,9 +27,6 @@ TRANSIENT_CODES = (
     "ResourceInUse",
     "ResourceUnavailable",
 )
-
-# Codes after which the request may have been carried out although no answer came back.
-AMBIGUOUS_CODES = ("ClientNetworkError", "ServerNetworkError", "InternalError")
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -68,3 +68,31 @@ def retrying(deadline: Deadline, max_wait: float = 20.0, cancellation: Cancellat
         sleep=cancellation.sleep,
         reraise=True,
     )
+
+
+@dataclass
+class Tolerated:
+    """What `tolerating` caught: the tolerated error (None when the call went through) and its code."""
+
+    error: TencentCloudSDKException | None = None
+
+    @property
+    def code(self) -> str | None:
+        return self.error.get_code() if self.error is not None else None
+
+
+@contextmanager
+def tolerating(*codes: str) -> Iterator[Tolerated]:
+    """Swallow an API error whose code is one of `codes` (or a sub-code of one) and say which it was.
+
+        with tolerating("InvalidImageId.NotFound") as refused:
+            api.delete_image(...)
+        if refused.code: ...
+    """
+    caught = Tolerated()
+    try:
+        yield caught
+    except TencentCloudSDKException as exc:
+        if not code_in(exc.get_code(), codes):
+            raise
+        caught.error = exc

@@ -4,8 +4,8 @@ every change that needs it runs inside `unshared`, which takes the shares away a
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .client import CvmApi
-from .retry import Deadline, code_in, error_code
+from ..cloud.client import CvmApi
+from ..cloud.retry import Deadline, tolerating
 
 SHARE = "SHARE"
 CANCEL = "CANCEL"
@@ -35,12 +35,10 @@ def unshared(api: CvmApi, image_id: str, accounts: list[str], deadline: Deadline
 def _share(api: CvmApi, image_id: str, accounts: list[str], deadline: Deadline) -> None:
     for start in range(0, len(accounts), SHARE_BATCH):
         batch = accounts[start : start + SHARE_BATCH]
-        try:
+        # A retry after a lost answer (or a share made by hand) finds some accounts already there: share the rest.
+        with tolerating("FailedOperation.AccountAlreadyExists") as refused:
             api.share_image(image_id, batch, SHARE, deadline)
-        except Exception as exc:
-            # A retry after a lost answer (or a share made by hand) finds the accounts already there: done.
-            if not code_in(error_code(exc), ("FailedOperation.AccountAlreadyExists",)):
-                raise
+        if refused.code:
             _share_each(api, image_id, batch, deadline)
 
 

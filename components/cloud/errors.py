@@ -1,9 +1,20 @@
-"""The one error translator: API errors become messages that name the image, the region and the fix."""
+"""The one error translator: every failure becomes a message that names the image, the region, the fix and what
+the next run does."""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+from .cancel import Cancelled
+
+# What the next run does about an image an operation had to leave (at its deadline or on a cancel).
+ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
+DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`) deletes it."
+CREATED_NEXT = "The next `pulumi up` creates the image, or adopts it if this attempt made it."
+READ_NEXT = "The stack keeps what it had: the next `pulumi refresh` reads it."
 
 
 class CvmImageError(Exception):
@@ -12,16 +23,25 @@ class CvmImageError(Exception):
 
 @dataclass(frozen=True)
 class ImageRef:
-    """Which image an operation is about, for messages."""
+    """Which image an operation is about (for messages), and the resource whose request it serves (`urn`, for
+    progress lines; None outside an engine request)."""
 
     image_name: str
     region: str
     instance_id: str | None = None
     image_id: str | None = None
+    urn: str | None = None
 
     def describe(self) -> str:
         ident = f" ({self.image_id})" if self.image_id else ""
         return f"image '{self.image_name}'{ident} in {self.region}"
+
+    def identified(self, image_id: str) -> "ImageRef":
+        return replace(self, image_id=image_id)
+
+    def elsewhere(self, region: str, image_id: str | None = None) -> "ImageRef":
+        """The same image's copy in another region."""
+        return replace(self, region=region, image_id=image_id)
 
 
 _TRANSITIONS = ("Starting", "Stopping", "Rebooting", "Terminating")
@@ -130,6 +150,30 @@ def _sentence(text: str) -> str:
     """The detail as one sentence that ends with exactly one stop: API messages often bring their own."""
     text = text.strip()
     return text if text.endswith((".", "!", "?", "。", "！", "？")) else f"{text}."
+
+
+@contextmanager
+def translated(action: str, ref: ImageRef, if_cancelled: str) -> Iterator[None]:
+    """Every failure leaves the provider as a CvmImageError that names the image and the fix.
+
+    `if_cancelled` says what the next run does when the engine cancels the operation here.
+    """
+    try:
+        yield
+    except Cancelled:
+        raise CvmImageError(f"Cancelled during {action} for {ref.describe()}. {if_cancelled}") from None
+    except Exception as exc:  # noqa: BLE001 - the translator decides what each failure means
+        raise translate(exc, action, ref) from None
+
+
+def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
+    return CvmImageError(
+        f"CreateImage for {ref.describe()} was not sent: instance {instance_id} is RUNNING and reboot is false, so it "
+        "may not be stopped for the image, and CreateImage would image it live. Set one of: reboot: true (the provider "
+        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true for a forced "
+        "power-off), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
+        "image), or stop the instance first. Then run `pulumi up` again."
+    )
 
 
 def name_taken(ref: ImageRef, image_id: str, state: str | None) -> CvmImageError:

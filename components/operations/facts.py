@@ -1,28 +1,31 @@
-"""Facts about one image and how to look for it: request parameters, tags, outputs, settle conditions. No API calls
-of their own (`patiently` repeats a look it is given)."""
+"""Facts about one image: request parameters, tags, outputs, states and settle conditions. No API calls."""
 
 import calendar
 import time
 from collections.abc import Callable
 from typing import Any
 
-from .cancel import CANCELLATION
-from .client import TRUE_FALSE, Image
-from .models import ImageInputs
-from .retry import Deadline
+from ..cloud.client import TRUE_FALSE, Image
+from ..model.inputs import ImageInputs
 
 # CreateImage tags every image with the instance it came from, so a retry or a later `pulumi up` can prove an
 # image with the right name is the one an earlier attempt made (the API has no idempotency token).
 MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
+FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
 RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
-LOOKUP_INTERVAL_SECONDS = 0.5
+
+# Today's API is eventually consistent: a new image can be missing from DescribeImages for a moment, and the tags of
+# CreateImage's TagSpecification are bound a moment after it. These graces bound how long "missing" means "not yet".
+VISIBILITY_GRACE_SECONDS = 60.0  # a just-created (or still building) image may be missing from DescribeImages
+READ_GRACE_SECONDS = 5.0  # refresh and adopt re-check a missing image this long before calling it gone
+TAG_GRACE_SECONDS = 6.0  # an image found by name is re-read this long for its marker tag to be bound
 
 def create_params(inputs: ImageInputs) -> dict[str, Any]:
     """CreateImage with what the user set, plus the marker tag.
 
     Never `Reboot` (removed from the API in 2019) and no `ForcePoweroff` unless live_image: the provider itself stops a
-    running instance for the image (see ImageService._ready_instance); ForcePoweroff "false" is today's live image.
+    running instance for the image (see power.py); ForcePoweroff "false" is today's live image.
     """
     params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": inputs.image_name}
     if inputs.image_description is not None:
@@ -79,16 +82,6 @@ def settled_or_missing_for(grace: float) -> Callable[[Image | None], bool]:
         return image.get("ImageState") not in BUSY_STATES
 
     return settled
-
-
-def patiently(look: Callable[[], Image | None], grace: float, deadline: Deadline) -> Image | None:
-    """`look()` until it finds something or `grace` seconds (within the deadline) have passed."""
-    started = time.monotonic()
-    while True:
-        found = look()
-        if found is not None or time.monotonic() - started >= min(grace, deadline.remaining()):
-            return found
-        CANCELLATION.sleep(LOOKUP_INTERVAL_SECONDS)
 
 
 def tags_may_be_pending(image: Image) -> bool:

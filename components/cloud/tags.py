@@ -1,0 +1,58 @@
+"""The Tag API (2018-08-13) on CVM images: how image tags change after CreateImage (its TagSpecification binds late)."""
+
+from typing import Any
+
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.tag.v20180813.tag_client import TagClient
+
+from .retry import Deadline, retrying
+from .sdk import credential, profile, sent
+from .settings import ApiSettings
+
+TAG_BATCH = 10  # TagResources / UnTagResources take at most 10 tags (keys) a request
+
+
+def tag_endpoint(settings: ApiSettings) -> str | None:
+    """The Tag API beside the CVM endpoint: a custom endpoint (the emulator) serves both, the cloud has tag's own host."""
+    endpoint = settings.endpoint
+    if endpoint is None:
+        return None  # the SDK's default, tag.tencentcloudapi.com
+    host = endpoint.split(":", 1)[0].lower()
+    if host.endswith("tencentcloudapi.com"):
+        return "tag.intl.tencentcloudapi.com" if ".intl." in f".{host}" else "tag.tencentcloudapi.com"
+    return endpoint
+
+
+class TagApi:
+    """Tag API (2018-08-13) actions on CVM images, with the CVM client's credentials. Thread-safe."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.region = settings.region
+        self._client = TagClient(credential(settings), "", profile(settings, tag_endpoint(settings)))
+
+    def resource(self, image_id: str) -> str:
+        return f"qcs::cvm:{self.region}:uin/:image/{image_id}"
+
+    def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        return retrying(deadline)(sent, "tag", self._client, action, params)
+
+    def tag_image(self, image_id: str, tags: dict[str, str], deadline: Deadline) -> None:
+        """Bind (or re-value) these tags on the image, ten a request."""
+        items = list(tags.items())
+        for start in range(0, len(items), TAG_BATCH):
+            chunk = [{"TagKey": key, "TagValue": value} for key, value in items[start : start + TAG_BATCH]]
+            response = self.call("TagResources", {"ResourceList": [self.resource(image_id)], "Tags": chunk}, deadline)
+            _raise_failed(response, "TagResources")
+
+    def untag_image(self, image_id: str, keys: list[str], deadline: Deadline) -> None:
+        for start in range(0, len(keys), TAG_BATCH):
+            params = {"ResourceList": [self.resource(image_id)], "TagKeys": keys[start : start + TAG_BATCH]}
+            _raise_failed(self.call("UnTagResources", params, deadline), "UnTagResources")
+
+
+def _raise_failed(response: dict[str, Any], action: str) -> None:
+    """TagResources/UnTagResources answer per-resource failures in the body, not as an error."""
+    for failed in response.get("FailedResources") or []:
+        exc = TencentCloudSDKException(failed.get("Code") or "FailedOperation", failed.get("Message") or "", response.get("RequestId"))
+        exc.api_action = f"tag:{action}"  # type: ignore[attr-defined]
+        raise exc
