@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .copies import CopyActions
-from .exceptions import ApiError
+from .errors import ApiError
 from .families import FamilyActions
 from .images import PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import REGIONS
-from .exceptions import ApiError
+from .errors import ApiError, dry_run
 from .images import PUBLIC_IMAGES, Image
-from .instances import dry_run
 from .timeline import iso_time, steps
 
 if TYPE_CHECKING:

@@ -3,13 +3,13 @@
 from collections.abc import Callable
 
 from .backend import CvmBackend
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 from .families import check_family
 from .filters import Filters
 from .images import check_lengths
 from .imaging import ImageRequest
 from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
-from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, invalid
+from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params
 
 API_VERSION = "2017-03-12"
 MAX_FILTERS = 10

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ApiError
+from .errors import ApiError
 from .images import Image
 from .timeline import Described
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Collection
 
-from .exceptions import ApiError
+from .errors import ApiError
 from .timeline import Described
 
 Extractor = Callable[[Described], list[str]]

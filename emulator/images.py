@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .config import ACCOUNT_UIN
-from .exceptions import ApiError
+from .errors import ApiError, dry_run
 from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
-from .instances import dry_run
 from .timeline import Described, Timeline, iso_time, state_at
 
 if TYPE_CHECKING:
@@ -129,7 +128,6 @@ class ImageActions:
     config: Any
     clock: Callable[[], float]
     region: Callable[[str], "Region"]
-    public_images = PUBLIC_IMAGES
 
     @staticmethod
     def _private_image(region: "Region", image_id: str) -> Image:

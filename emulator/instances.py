@@ -5,8 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ApiError
+from .errors import ApiError, dry_run, state_error
 from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
+from .images import PUBLIC_IMAGES, Image
 from .timeline import Described, Timeline, iso_time, state_at, steps
 
 if TYPE_CHECKING:
@@ -105,18 +106,6 @@ INSTANCE_FILTERS: dict[str, Extractor] = {
 }
 
 
-def state_error(instance: Instance, state: str) -> ApiError:
-    suffix = "".join(part.capitalize() for part in state.split("_"))
-    return ApiError(
-        f"UnsupportedOperation.InstanceState{suffix}",
-        f"Instance `{instance.instance_id}` is in state {state}; the operation is not supported in this state.",
-    )
-
-
-def dry_run() -> ApiError:
-    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
-
-
 @dataclass
 class LaunchRequest:
     """A validated RunInstances request."""
@@ -152,9 +141,8 @@ class InstanceActions:
     regions: dict[str, "Region"]
     region: Callable[[str], "Region"]
     _new_id: Callable[[str], str]
-    _private_image: Callable[..., Any]
+    _private_image: Callable[["Region", str], Image]
     _image_task_running: Callable[["Region", str], bool]
-    public_images: dict[str, Any]
 
     @staticmethod
     def _instance(region: "Region", instance_id: str) -> Instance:
@@ -168,7 +156,7 @@ class InstanceActions:
         if not launch.zone.startswith(region_name + "-"):
             raise ApiError("InvalidZone.MismatchRegion", f"Zone `{launch.zone}` is not in region {region_name}.")
         region = self.region(region_name)
-        if launch.image_id not in self.public_images:
+        if launch.image_id not in PUBLIC_IMAGES:
             self._private_image(region, launch.image_id)
         if launch.dry_run:
             raise dry_run()
@@ -208,7 +196,7 @@ class InstanceActions:
         for instance in instances:
             state = instance.state(now)
             if state not in allowed:
-                raise state_error(instance, state)
+                raise state_error(instance.instance_id, state)
             if self._image_task_running(region, instance.instance_id):
                 raise ApiError(
                     "OperationDenied.InstanceOperationInProgress",

@@ -2,9 +2,9 @@
 
 from .backend import CvmBackend
 from .copies import SyncRequest
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 from .images import check_lengths
-from .params import BOOL, STR, Action, Obj, Params, invalid
+from .params import BOOL, STR, Action, Obj, Params
 
 
 def _one_image(params: Params) -> str:

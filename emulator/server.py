@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import signing
-from .exceptions import ApiError
+from .errors import ApiError
 from .faults import FaultBook, FaultRule, parse_seed
 from .images import Image
 from .models import CvmBackend, EmulatorConfig

@@ -1,8 +1,8 @@
 """The Tag API (2018-08-13) for CVM images and instances: parameter lists, checks, handlers."""
 
 from .backend import CvmBackend
-from .exceptions import ApiError
-from .params import INT, STR, Action, Obj, Params, invalid
+from .errors import ApiError, invalid
+from .params import INT, STR, Action, Obj, Params
 
 API_VERSION = "2018-08-13"
 MAX_RESOURCES_PER_REQUEST = 10  # ResourceList.N, N 0-9

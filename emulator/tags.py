@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .config import ACCOUNT_UIN, REGIONS
-from .exceptions import ApiError
+from .errors import ApiError
 
 if TYPE_CHECKING:
     from .backend import Region
