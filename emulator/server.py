@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import signing
+from .backend import CvmBackend
+from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultBook, FaultRule, parse_seed
 from .images import Image
-from .models import CvmBackend, EmulatorConfig
 from .responses import decode_body, handle
 
 MAX_BODY_BYTES = 1 << 20
