@@ -2,7 +2,7 @@
 
 The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
 tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
-denials, the copy-failure switch and the control view.
+denials and the control view.
 """
 
 import json
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import EmulatorConfig
-from .copies import CopyActions
+from .copies import CopyActions, CopyFailures
 from .errors import ApiError
 from .families import FamilyActions
 from .images import PUBLIC_IMAGES, Image, ImageActions
@@ -72,7 +72,7 @@ class CvmBackend(
         self.lock = threading.Lock()
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
-        self.copy_failures: dict[str, int] = {}
+        self.copy_failures = CopyFailures()
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class CvmBackend(
             self.regions = seeded_regions()
             self.config = self.start_config
             self.denied = set()
-            self.copy_failures = {}
+            self.copy_failures.clear()
             self.save()
 
     def set_config(self, changes: Any) -> dict[str, Any]:
@@ -147,17 +147,6 @@ class CvmBackend(
                 "AuthFailure.UnauthorizedOperation",
                 f"You are not authorized to perform operation ({service}:{action}): a permission policy denies it.",
             )
-
-    # -- failing copies -----------------------------------------------------------------------
-
-    def set_copy_failures(self, payload: Any) -> dict[str, int]:
-        with self.lock:
-            return self.fail_copies(payload)
-
-    def clear_copy_failures(self) -> dict[str, int]:
-        with self.lock:
-            self.copy_failures = {}
-            return {}
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -201,5 +190,5 @@ class CvmBackend(
             snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
         return {
             "era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots,
-            "families": self.family_heads(), "copy_failures": dict(self.copy_failures),
+            "families": self.family_heads(), "copy_failures": self.copy_failures.left(),
         }

@@ -271,7 +271,7 @@ CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {
     ("GET", "deny"): lambda emulator, payload: emulator.backend.denials(),
     ("POST", "deny"): lambda emulator, payload: emulator.backend.set_denials(payload),
     ("DELETE", "deny"): lambda emulator, payload: emulator.backend.set_denials({"actions": []}),
-    ("GET", "copy-failures"): lambda emulator, payload: dict(emulator.backend.copy_failures),
+    ("GET", "copy-failures"): lambda emulator, payload: emulator.backend.copy_failures.left(),
     ("POST", "copy-failures"): lambda emulator, payload: emulator.backend.set_copy_failures(payload),
     ("DELETE", "copy-failures"): lambda emulator, payload: emulator.backend.clear_copy_failures(),
     ("POST", "images"): _seed_image,
