@@ -17,15 +17,16 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .copies import CopyActions, CopyFailures
-from .errors import ApiError
+from .errors import ApiError, Conflict
 from .families import FamilyActions
-from .images import PUBLIC_IMAGES, Image, ImageActions
+from .images import IMAGE_ID, PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions
 from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
 from .sharing import SharingActions
 from .tags import TagActions
 from .timeline import new_id
 
+SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
 DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 
 
@@ -60,6 +61,16 @@ def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
         )
         for name, region in data.items()
     }
+
+
+def _check_seed_payload(payload: Any) -> None:
+    if not isinstance(payload, dict) or not {"ImageId", "ImageName"} <= set(payload) or set(payload) - SEED_IMAGE_KEYS:
+        raise ValueError(f"expected an object with ImageId and ImageName, keys among {sorted(SEED_IMAGE_KEYS)}")
+    image_id, tags = payload["ImageId"], payload.get("Tags", [])
+    if not isinstance(image_id, str) or not IMAGE_ID.fullmatch(image_id):
+        raise ValueError(f"ImageId must be img- and 8 lowercase letters or digits, got {image_id!r}")
+    if not isinstance(tags, list) or not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
+        raise ValueError('Tags must be a list of {"Key": ..., "Value": ...}')
 
 
 class CvmBackend(
@@ -165,6 +176,26 @@ class CvmBackend(
         return new_id(prefix, self._taken_ids())
 
     # -- control ------------------------------------------------------------------------------
+
+    def seed_image(self, payload: Any) -> Image:
+        """A NORMAL custom image with the id given, as if made long ago: what a saved stack state names must exist.
+
+        `payload` is the control API's {"ImageId", "ImageName", ...}: ValueError says what is wrong with it, Conflict
+        that its id is taken.
+        """
+        _check_seed_payload(payload)
+        image_id = payload["ImageId"]
+        if image_id in self._taken_ids():
+            raise Conflict(f"the id {image_id} is taken")
+        now, region = self.clock(), payload.get("Region", SEED_REGION)
+        image = Image(
+            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now, timeline=[[now, "NORMAL"]],
+            size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
+            description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
+            tags=[dict(tag) for tag in payload.get("Tags", [])],
+        )
+        self.region(region).images[image_id] = image
+        return image
 
     def control_state(self) -> dict[str, Any]:
         """The whole truth, lags included: Tags are the bound tags, PendingTags those still to be bound."""

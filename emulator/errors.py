@@ -13,6 +13,10 @@ class ApiError(Exception):
         self.message = message
 
 
+class Conflict(Exception):
+    """A control call that clashes with the state, such as an id that is taken (HTTP 409)."""
+
+
 def invalid(path: str, expected: str) -> ApiError:
     """A parameter of the right type with a value out of bounds."""
     return ApiError("InvalidParameterValue", f"The value of parameter `{path}` is invalid: expected {expected}.")

@@ -1,7 +1,6 @@
 """HTTP front: the signed CVM API on POST /, the control API under /_emulator/, and EmulatorServer."""
 
 import json
-import re
 import sys
 import threading
 import time
@@ -17,9 +16,8 @@ from urllib.parse import urlsplit
 from . import signing
 from .backend import CvmBackend
 from .config import EmulatorConfig
-from .errors import ApiError
+from .errors import ApiError, Conflict
 from .faults import FaultBook, FaultRule, parse_seed
-from .images import Image
 from .responses import decode_body, handle
 
 MAX_BODY_BYTES = 1 << 20
@@ -188,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = self.server.emulator.control(method, path, payload)
         except ControlRefusal as error:
             status, answer = error.status, {"error": str(error)}
+        except Conflict as error:
+            status, answer = 409, {"error": str(error)}
         except (UnicodeDecodeError, ValueError) as error:
             status, answer = 400, {"error": f"bad request: {error}"}
         self._send_json(status, answer)
@@ -226,31 +226,10 @@ def _clear_faults(emulator: "EmulatorServer", payload: Any) -> Any:
     return _faults(emulator)
 
 
-SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
-
-
 def _seed_image(emulator: "EmulatorServer", payload: Any) -> Any:
-    """A NORMAL custom image with the id given, as if made long ago: what a saved stack state names must exist."""
-    if not isinstance(payload, dict) or not {"ImageId", "ImageName"} <= set(payload) or set(payload) - SEED_IMAGE_KEYS:
-        raise ValueError(f"expected an object with ImageId and ImageName, keys among {sorted(SEED_IMAGE_KEYS)}")
-    image_id, tags = payload["ImageId"], payload.get("Tags", [])
-    if not isinstance(image_id, str) or not re.fullmatch(r"img-[a-z0-9]{8}", image_id):
-        raise ValueError(f"ImageId must be img- and 8 lowercase letters or digits, got {image_id!r}")
-    if not isinstance(tags, list) or not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
-        raise ValueError('Tags must be a list of {"Key": ..., "Value": ...}')
     backend = emulator.backend
     with backend.transaction():
-        if image_id in backend._taken_ids():
-            raise ControlRefusal(409, f"the id {image_id} is taken")
-        now, region = backend.clock(), payload.get("Region", "ap-guangzhou")
-        image = Image(
-            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now, timeline=[[now, "NORMAL"]],
-            size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
-            description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
-            tags=[dict(tag) for tag in tags],
-        )
-        backend.region(region).images[image_id] = image
-        return image.describe(now)
+        return backend.seed_image(payload).describe(backend.clock())
 
 
 def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
