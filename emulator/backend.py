@@ -2,7 +2,7 @@
 
 The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
 tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
-denials and the control view.
+denials and seeding images.
 """
 
 import json
@@ -196,30 +196,3 @@ class CvmBackend(
         )
         self.region(region).images[image_id] = image
         return image
-
-    def control_state(self) -> dict[str, Any]:
-        """The whole truth, lags included: Tags are the bound tags, PendingTags those still to be bound."""
-        now = self.clock()
-        instances, images, snapshots = [], [], []
-        for name, region in self.regions.items():
-            for instance in region.instances.values():
-                instances.append({
-                    **instance.describe(now), "Region": name,
-                    "soft_shutdown_fails": instance.soft_shutdown_fails,
-                    "image_build_fails": instance.image_build_fails,
-                })
-            images += [
-                {
-                    **image.describe(now), "Region": name, "PendingTags": [dict(tag) for tag in image.pending_tags],
-                    "Visible": image.visible_at <= now,
-                    "SharedWith": [entry["AccountId"] for entry in image.shared_with],
-                    "CopiedFrom": dict(image.copied_from) if image.copied_from else None,
-                    "Encrypted": image.encrypted,
-                }
-                for image in region.images.values()
-            ]
-            snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
-        return {
-            "era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots,
-            "families": self.family_heads(), "copy_failures": self.copy_failures.left(),
-        }

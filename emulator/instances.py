@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, dry_run, state_error
-from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
 from .images import PUBLIC_IMAGES, Image
-from .timeline import Described, Timeline, iso_time, state_at, steps
+from .timeline import Timeline, state_at, steps
 
 if TYPE_CHECKING:
     from .backend import Region
@@ -56,26 +55,6 @@ class Instance:
         self.latest_operation = operation
         self.latest_operation_failed = failed
 
-    def describe(self, now: float) -> Described:
-        operation_state = None
-        if self.latest_operation is not None:
-            operation_state = "FAILED" if self.latest_operation_failed else "SUCCESS"
-            operation_state = operation_state if self.is_settled(now) else "OPERATING"
-        return {
-            "InstanceId": self.instance_id,
-            "InstanceName": self.name,
-            "InstanceState": self.state(now),
-            "InstanceType": self.instance_type,
-            "ImageId": self.image_id,
-            "Placement": {"Zone": self.zone, "ProjectId": 0},
-            "SystemDisk": dict(self.system_disk),
-            "DataDisks": [dict(disk) for disk in self.data_disks],
-            "CreatedTime": iso_time(self.created_at),
-            "LatestOperation": self.latest_operation,
-            "LatestOperationState": operation_state,
-            "Tags": [dict(tag) for tag in self.tags],
-        }
-
 
 def _seed_instance(number: int, name: str, state: str) -> Instance:
     return Instance(
@@ -94,16 +73,6 @@ def seeded_instances() -> list[Instance]:
         _seed_instance(2, "builder-api", "RUNNING"),
         _seed_instance(3, "builder-batch", "RUNNING"),
     ]
-
-
-INSTANCE_FILTERS: dict[str, Extractor] = {
-    "instance-id": lambda item: [item["InstanceId"]],
-    "instance-name": lambda item: [item["InstanceName"]],
-    "instance-state": lambda item: [item["InstanceState"]],
-    "zone": lambda item: [item["Placement"]["Zone"]],
-    "tag-key": tag_keys,
-    "tag-value": tag_values,
-}
 
 
 @dataclass
@@ -176,17 +145,15 @@ class InstanceActions:
         instance.data_disks = [{"DiskId": self._new_id("disk-"), **disk} for disk in launch.data_disks]
         return instance
 
-    def describe_instances(
-        self, region_name: str, instance_ids: list[str], filters: Filters, offset: int, limit: int
-    ) -> tuple[int, list[Described]]:
-        region, now = self.region(region_name), self.clock()
+    def listed_instances(self, region_name: str, instance_ids: list[str]) -> list[Instance]:
+        """What DescribeInstances lists, oldest first: the region's instances, only those of `instance_ids` if any are
+        given."""
+        region = self.region(region_name)
         for instance_id in instance_ids:
             if not INSTANCE_ID.match(instance_id):
                 raise ApiError("InvalidInstanceId.Malformed", f"Instance id `{instance_id}` is malformed.")
         chosen = [i for i in region.instances.values() if not instance_ids or i.instance_id in instance_ids]
-        described = [instance.describe(now) for instance in sorted(chosen, key=lambda i: (i.created_at, i.instance_id))]
-        matched = apply_filters(described, filters, INSTANCE_FILTERS)
-        return len(matched), matched[offset:offset + limit]
+        return sorted(chosen, key=lambda i: (i.created_at, i.instance_id))
 
     def change_power(self, region_name: str, action: str, instance_ids: list[str]) -> None:
         """Start, stop or terminate all the instances, or none of them."""
@@ -207,7 +174,7 @@ class InstanceActions:
         for instance in instances:
             instance.set_timeline(action, [list(step) for step in timeline])
 
-    def patch_instance(self, instance_id: str, facts: Any) -> Described:
+    def patch_instance(self, instance_id: str, facts: Any) -> Instance:
         """Change instance facts; KeyError if there is no such instance, ValueError for bad facts."""
         instance = next(
             (region.instances[instance_id] for region in self.regions.values() if instance_id in region.instances), None
@@ -221,7 +188,7 @@ class InstanceActions:
                 raise ValueError(f"`{name}` is not an instance fact or has a bad value")
         for name, value in facts.items():
             INSTANCE_FACTS[name][1](instance, value, self.clock())
-        return instance.describe(self.clock())
+        return instance
 
 
 def _set_attribute(attribute: str) -> Callable[[Instance, Any, float], None]:

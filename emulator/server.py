@@ -19,6 +19,7 @@ from .config import EmulatorConfig
 from .errors import ApiError, Conflict
 from .faults import FaultBook, FaultRule, parse_seed
 from .responses import decode_body, handle
+from .wire import control_state, describe_image, describe_instance
 
 MAX_BODY_BYTES = 1 << 20
 MAX_LOGGED_REQUESTS = 10_000
@@ -198,7 +199,7 @@ ControlHandler = Callable[["EmulatorServer", Any], Any]
 
 def _state(emulator: "EmulatorServer", payload: Any) -> Any:
     with emulator.backend.transaction(save=False):
-        return emulator.backend.control_state()
+        return control_state(emulator.backend)
 
 
 def _reset(emulator: "EmulatorServer", payload: Any) -> Any:
@@ -229,7 +230,7 @@ def _clear_faults(emulator: "EmulatorServer", payload: Any) -> Any:
 def _seed_image(emulator: "EmulatorServer", payload: Any) -> Any:
     backend = emulator.backend
     with backend.transaction():
-        return backend.seed_image(payload).describe(backend.clock())
+        return describe_image(backend.seed_image(payload), backend.clock())
 
 
 def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
@@ -324,6 +325,6 @@ class EmulatorServer:
     def _patch_instance(self, instance_id: str, facts: Any) -> Any:
         try:
             with self.backend.transaction():
-                return self.backend.patch_instance(instance_id, facts)
+                return describe_instance(self.backend.patch_instance(instance_id, facts), self.backend.clock())
         except KeyError:
             raise ControlRefusal(404, f"instance {instance_id} not found") from None
