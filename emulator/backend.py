@@ -189,8 +189,8 @@ class CvmBackend(
             raise Conflict(f"the id {image_id} is taken")
         now, region = self.clock(), payload.get("Region", SEED_REGION)
         image = Image(
-            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now, timeline=[[now, "NORMAL"]],
-            size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
+            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now,
+            timeline=[[now, "NORMAL"]], size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
             description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
             tags=[dict(tag) for tag in payload.get("Tags", [])],
         )

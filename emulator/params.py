@@ -25,7 +25,7 @@ class Obj:
         return set(self.fields) | set(self.ignored)
 
 
-Schema = Union[str, list, Obj]  # a scalar type name, [item schema], or an object
+Schema = Union[str, list[Any], Obj]  # a scalar type name, [item schema], or an object
 Params = dict[str, Any]
 
 

@@ -266,10 +266,10 @@ class EmulatorServer:
     ) -> None:
         self.host = host
         self.port = port
-        self.backend = CvmBackend(config or EmulatorConfig())
-        self.faults = FaultBook(fault_seed)
-        self.fault_seed = self.faults.seed  # the start seed (drawn when none is given): reset goes back to it
-        self.request_log = RequestLog()
+        self.backend: CvmBackend = CvmBackend(config or EmulatorConfig())
+        self.faults: FaultBook = FaultBook(fault_seed)
+        self.fault_seed: int = self.faults.seed  # the start seed (drawn when none is given): reset goes back to it
+        self.request_log: RequestLog = RequestLog()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -1,6 +1,7 @@
 """The Tag API (2018-08-13) for CVM images and instances: parameter lists, checks, handlers."""
 
 import hashlib
+from typing import Any
 
 from .backend import CvmBackend
 from .errors import ApiError, invalid
@@ -20,7 +21,7 @@ def _tags(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"Key": item["TagKey"], "Value": item["TagValue"]} for item in items]
 
 
-def _count(items: list, name: str, maximum: int, code: str) -> None:
+def _count(items: list[Any], name: str, maximum: int, code: str) -> None:
     if not items:
         raise ApiError("InvalidParameter.Tag" if "Tag" in name else "InvalidParameter", f"`{name}` must not be empty.")
     if len(items) > maximum:

@@ -7,7 +7,7 @@ full-width `（ ） 【 】 ：`); keys starting with `qcloud`, `tencent`, `proj
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from .config import ACCOUNT_UIN, REGIONS
@@ -77,7 +77,7 @@ def check_keys(keys: list[str]) -> None:
         raise ApiError("InvalidParameterValue.TagKeyDuplicate", "A tag key is given twice.")
 
 
-def merged(tags: list[Tag], replace: dict[str, str], delete: set[str] = frozenset()) -> list[Tag]:
+def merged(tags: list[Tag], replace: dict[str, str], delete: Collection[str] = frozenset()) -> list[Tag]:
     current = {tag["Key"]: tag["Value"] for tag in tags}
     current.update(replace)
     return [{"Key": key, "Value": value} for key, value in current.items() if key not in delete]
