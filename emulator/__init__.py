@@ -1,6 +1,6 @@
 """A local emulator of the Tencent Cloud CVM API (2017-03-12) and, for image tags, the Tag API (2018-08-13)."""
 
-from .models import EmulatorConfig
+from .config import EmulatorConfig
 from .server import EmulatorServer
 
 __all__ = ["EmulatorConfig", "EmulatorServer"]

@@ -2,7 +2,7 @@
 
 The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
 tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
-denials, the copy-failure switch and the control view.
+denials and seeding images.
 """
 
 import json
@@ -16,16 +16,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import EmulatorConfig
-from .copies import CopyActions
-from .exceptions import ApiError
+from .copies import CopyActions, CopyFailures
+from .errors import ApiError, Conflict
 from .families import FamilyActions
-from .images import PUBLIC_IMAGES, Image, ImageActions
+from .images import IMAGE_ID, PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions
 from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
 from .sharing import SharingActions
 from .tags import TagActions
 from .timeline import new_id
 
+SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
 DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 
 
@@ -62,6 +63,16 @@ def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
     }
 
 
+def _check_seed_payload(payload: Any) -> None:
+    if not isinstance(payload, dict) or not {"ImageId", "ImageName"} <= set(payload) or set(payload) - SEED_IMAGE_KEYS:
+        raise ValueError(f"expected an object with ImageId and ImageName, keys among {sorted(SEED_IMAGE_KEYS)}")
+    image_id, tags = payload["ImageId"], payload.get("Tags", [])
+    if not isinstance(image_id, str) or not IMAGE_ID.fullmatch(image_id):
+        raise ValueError(f"ImageId must be img- and 8 lowercase letters or digits, got {image_id!r}")
+    if not isinstance(tags, list) or not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
+        raise ValueError('Tags must be a list of {"Key": ..., "Value": ...}')
+
+
 class CvmBackend(
     InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions
 ):
@@ -72,7 +83,7 @@ class CvmBackend(
         self.lock = threading.Lock()
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
-        self.copy_failures: dict[str, int] = {}
+        self.copy_failures = CopyFailures()
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -116,7 +127,7 @@ class CvmBackend(
             self.regions = seeded_regions()
             self.config = self.start_config
             self.denied = set()
-            self.copy_failures = {}
+            self.copy_failures.clear()
             self.save()
 
     def set_config(self, changes: Any) -> dict[str, Any]:
@@ -148,17 +159,6 @@ class CvmBackend(
                 f"You are not authorized to perform operation ({service}:{action}): a permission policy denies it.",
             )
 
-    # -- failing copies -----------------------------------------------------------------------
-
-    def set_copy_failures(self, payload: Any) -> dict[str, int]:
-        with self.lock:
-            return self.fail_copies(payload)
-
-    def clear_copy_failures(self) -> dict[str, int]:
-        with self.lock:
-            self.copy_failures = {}
-            return {}
-
     # -- lookups ------------------------------------------------------------------------------
 
     def region(self, name: str) -> Region:
@@ -177,29 +177,22 @@ class CvmBackend(
 
     # -- control ------------------------------------------------------------------------------
 
-    def control_state(self) -> dict[str, Any]:
-        """The whole truth, lags included: Tags are the bound tags, PendingTags those still to be bound."""
-        now = self.clock()
-        instances, images, snapshots = [], [], []
-        for name, region in self.regions.items():
-            for instance in region.instances.values():
-                instances.append({
-                    **instance.describe(now), "Region": name,
-                    "soft_shutdown_fails": instance.soft_shutdown_fails,
-                    "image_build_fails": instance.image_build_fails,
-                })
-            images += [
-                {
-                    **image.describe(now), "Region": name, "PendingTags": [dict(tag) for tag in image.pending_tags],
-                    "Visible": image.visible_at <= now,
-                    "SharedWith": [entry["AccountId"] for entry in image.shared_with],
-                    "CopiedFrom": dict(image.copied_from) if image.copied_from else None,
-                    "Encrypted": image.encrypted,
-                }
-                for image in region.images.values()
-            ]
-            snapshots += [dict(snapshot) for snapshot in region.snapshots.values()]
-        return {
-            "era": self.config.api_era, "instances": instances, "images": images, "snapshots": snapshots,
-            "families": self.family_heads(), "copy_failures": dict(self.copy_failures),
-        }
+    def seed_image(self, payload: Any) -> Image:
+        """A NORMAL custom image with the id given, as if made long ago: what a saved stack state names must exist.
+
+        `payload` is the control API's {"ImageId", "ImageName", ...}: ValueError says what is wrong with it, Conflict
+        that its id is taken.
+        """
+        _check_seed_payload(payload)
+        image_id = payload["ImageId"]
+        if image_id in self._taken_ids():
+            raise Conflict(f"the id {image_id} is taken")
+        now, region = self.clock(), payload.get("Region", SEED_REGION)
+        image = Image(
+            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now,
+            timeline=[[now, "NORMAL"]], size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
+            description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
+            tags=[dict(tag) for tag in payload.get("Tags", [])],
+        )
+        self.region(region).images[image_id] = image
+        return image

@@ -7,14 +7,14 @@ like any image. Meanwhile the source is SYNCING, and back to NORMAL when its cop
 """
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import REGIONS
-from .exceptions import ApiError
+from .errors import ApiError, dry_run
 from .images import PUBLIC_IMAGES, Image
-from .instances import dry_run
 from .timeline import iso_time, steps
 
 if TYPE_CHECKING:
@@ -36,12 +36,48 @@ class SyncRequest:
     dry_run: bool = False
 
 
+class CopyFailures:
+    """The control API's copy-failure switch: destination region (or "*") -> how many more copies there fail."""
+
+    def __init__(self) -> None:
+        self._left: dict[str, int] = {}
+
+    def add(self, payload: Any) -> dict[str, int]:
+        """{"region": "ap-shanghai" or "*", "count": N}: the next N copies into that region (any region) fail."""
+        if not isinstance(payload, dict) or set(payload) - {"region", "count"}:
+            raise ValueError('expected {"region": "<region>" or "*", "count": N}')
+        region, count = payload.get("region", ANY_REGION), payload.get("count", 1)
+        if region != ANY_REGION and region not in REGIONS:
+            raise ValueError(f"`region` must be \"*\" or one of {list(REGIONS)}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError("`count` must be a positive integer")
+        self._left[region] = self._left.get(region, 0) + count
+        return self.left()
+
+    def take(self, destination: str) -> bool:
+        """Whether the next copy into `destination` fails; uses up one switch if so."""
+        for key in (destination, ANY_REGION):
+            if self._left.get(key, 0) > 0:
+                self._left[key] -= 1
+                if not self._left[key]:
+                    del self._left[key]
+                return True
+        return False
+
+    def left(self) -> dict[str, int]:
+        return dict(self._left)
+
+    def clear(self) -> None:
+        self._left = {}
+
+
 class CopyActions:
     # Provided by CvmBackend and the other mixins.
     config: Any
     clock: Callable[[], float]
     region: Callable[[str], "Region"]
-    copy_failures: dict[str, int]  # destination region (or "*") -> how many more copies there fail
+    lock: threading.Lock
+    copy_failures: CopyFailures
     _new_id: Callable[[str], str]
     _private_image: Callable[["Region", str], Image]
     _name_taken: Callable[..., bool]
@@ -102,7 +138,7 @@ class CopyActions:
             raise ApiError("ImageQuotaLimitExceeded", f"The image quota of {quota} in `{destination}` is used up.")
 
     def _copy(self, source: Image, destination: str, name: str, encrypt: bool, now: float) -> Image:
-        outcome = "CREATEFAILED" if self._take_copy_failure(destination) else "NORMAL"
+        outcome = "CREATEFAILED" if self.copy_failures.take(destination) else "NORMAL"
         copy = Image(
             image_id=self._new_id("img-"), region=destination, name=name, created_at=now,
             timeline=steps(now, (0.0, "CREATING"), (self.config.image_copy_seconds, outcome)),
@@ -125,23 +161,12 @@ class CopyActions:
 
     # -- the control API's copy-failure switch --------------------------------------------------
 
-    def _take_copy_failure(self, destination: str) -> bool:
-        for key in (destination, ANY_REGION):
-            if self.copy_failures.get(key, 0) > 0:
-                self.copy_failures[key] -= 1
-                if not self.copy_failures[key]:
-                    del self.copy_failures[key]
-                return True
-        return False
+    def set_copy_failures(self, payload: Any) -> dict[str, int]:
+        with self.lock:
+            return self.copy_failures.add(payload)
 
-    def fail_copies(self, payload: Any) -> dict[str, int]:
-        """{"region": "ap-shanghai" or "*", "count": N}: the next N copies into that region (any region) fail."""
-        if not isinstance(payload, dict) or set(payload) - {"region", "count"}:
-            raise ValueError('expected {"region": "<region>" or "*", "count": N}')
-        region, count = payload.get("region", ANY_REGION), payload.get("count", 1)
-        if region != ANY_REGION and region not in REGIONS:
-            raise ValueError(f"`region` must be \"*\" or one of {list(REGIONS)}")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError("`count` must be a positive integer")
-        self.copy_failures[region] = self.copy_failures.get(region, 0) + count
-        return dict(self.copy_failures)
+    def clear_copy_failures(self) -> dict[str, int]:
+        with self.lock:
+            self.copy_failures.clear()
+            return self.copy_failures.left()
+

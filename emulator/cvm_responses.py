@@ -3,13 +3,14 @@
 from collections.abc import Callable
 
 from .backend import CvmBackend
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 from .families import check_family
-from .filters import Filters
+from .filters import Filters, filter_images, filter_instances
 from .images import check_lengths
 from .imaging import ImageRequest
 from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
-from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, invalid
+from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params
+from .wire import Described, describe_image, describe_instance
 
 API_VERSION = "2017-03-12"
 MAX_FILTERS = 10
@@ -108,9 +109,15 @@ def run_instances(backend: CvmBackend, region: str, params: Params) -> Params:
     return {"InstanceIdSet": backend.run_instances(region, launch)}
 
 
+def _page(name: str, matched: list[Described], offset: int, limit: int) -> Params:
+    return {"TotalCount": len(matched), name: matched[offset:offset + limit]}
+
+
 def describe_instances(backend: CvmBackend, region: str, params: Params) -> Params:
-    total, items = backend.describe_instances(region, *_selection(params, "InstanceIds", "InvalidParameterValue"))
-    return {"TotalCount": total, "InstanceSet": items}
+    instance_ids, filters, offset, limit = _selection(params, "InstanceIds", "InvalidParameterValue")
+    now = backend.clock()
+    items = [describe_instance(instance, now) for instance in backend.listed_instances(region, instance_ids)]
+    return _page("InstanceSet", filter_instances(items, filters), offset, limit)
 
 
 def _power(action: str) -> Callable[[CvmBackend, str, Params], Params]:
@@ -153,8 +160,10 @@ def create_image(backend: CvmBackend, region: str, params: Params) -> Params:
 def describe_images(backend: CvmBackend, region: str, params: Params) -> Params:
     coexist = "InvalidParameter.InvalidParameterCoexistImageIdsFilters" if backend.config.today else (
         "InvalidParameterValue")
-    total, items = backend.describe_images(region, *_selection(params, "ImageIds", coexist))
-    return {"TotalCount": total, "ImageSet": items}
+    image_ids, filters, offset, limit = _selection(params, "ImageIds", coexist)
+    now = backend.clock()
+    items = [describe_image(image, now) for image in backend.listed_images(region, image_ids, now)]
+    return _page("ImageSet", filter_images(items, filters, backend.config.today), offset, limit)
 
 
 def modify_image_attribute(backend: CvmBackend, region: str, params: Params) -> Params:

@@ -5,9 +5,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ApiError
+from .errors import ApiError
 from .images import Image
-from .timeline import Described
 
 if TYPE_CHECKING:
     from .backend import Region
@@ -39,10 +38,10 @@ class FamilyActions:
     region: Callable[[str], "Region"]
     regions: dict[str, Any]
 
-    def describe_image_from_family(self, region_name: str, family: str) -> Described | None:
-        now = self.clock()
+    def image_from_family(self, region_name: str, family: str, now: float) -> Image | None:
+        """What DescribeImageFromFamily answers at `now`: the family's newest usable image in the region, or None."""
         members = family_members(list(self.region(region_name).images.values()), family, now)
-        return members[0].describe(now) if members else None
+        return members[0] if members else None
 
     def family_heads(self) -> dict[str, dict[str, str]]:
         """For the control view: region -> family -> the image DescribeImageFromFamily answers."""

@@ -9,11 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .config import ACCOUNT_UIN
-from .exceptions import ApiError
-from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
-from .instances import dry_run
-from .timeline import Described, Timeline, iso_time, state_at
+from .errors import ApiError, dry_run
+from .timeline import Timeline, state_at
 
 if TYPE_CHECKING:
     from .backend import Region
@@ -58,31 +55,6 @@ class Image:
         self.tags = [{"Key": key, "Value": value} for key, value in bound.items()]
         self.pending_tags, self.tags_bind_at = [], None
 
-    def describe(self, now: float) -> Described:
-        state = self.state(now)
-        private = self.image_type == "PRIVATE_IMAGE"
-        return {
-            "ImageId": self.image_id,
-            "OsName": self.os_name,
-            "ImageType": self.image_type,
-            "CreatedTime": iso_time(self.created_at),
-            "ImageName": self.name,
-            "ImageDescription": self.description,
-            "ImageSize": self.size,
-            "Architecture": "x86_64",
-            "ImageState": state,
-            "Platform": self.platform,
-            "ImageCreator": ACCOUNT_UIN if private else None,
-            "ImageSource": "CREATE_IMAGE" if private else "OFFICIAL",
-            "SyncPercent": 100 if state == "NORMAL" else 0,
-            "IsSupportCloudinit": True,
-            "SnapshotSet": [dict(snapshot) for snapshot in self.snapshot_set],
-            "Tags": [dict(tag) for tag in self.tags],
-            "LicenseType": "TencentCloud",
-            "ImageFamily": self.family,
-            "ImageDeprecated": self.deprecated,
-        }
-
 
 def _public_image(image_id: str, name: str, os_name: str, platform: str) -> Image:
     released = 1_672_531_200.0  # 2023-01-01T00:00:00Z
@@ -101,21 +73,6 @@ PUBLIC_IMAGES = {
     )
 }
 
-# DescribeImages' filters. Today's API documents no image-state filter and matches image-name and platform fuzzily;
-# the 2018 era keeps the emulator's earlier table.
-IMAGE_FILTERS_2018: dict[str, Extractor] = {
-    "image-id": lambda item: [item["ImageId"]],
-    "image-name": lambda item: [item["ImageName"]],
-    "image-type": lambda item: [item["ImageType"]],
-    "image-state": lambda item: [item["ImageState"]],
-    "platform": lambda item: [item["Platform"]],
-    "tag-key": tag_keys,
-    "tag-value": tag_values,
-}
-IMAGE_FILTERS_TODAY = {name: extract for name, extract in IMAGE_FILTERS_2018.items() if name != "image-state"}
-FUZZY_2018, FUZZY_TODAY = ("image-name",), ("image-name", "platform")
-
-
 def check_lengths(name: str | None, description: str | None, code: str) -> None:
     for label, value, maximum in (("ImageName", name, 60), ("ImageDescription", description, 256)):
         if value is not None and len(value) > maximum:
@@ -129,7 +86,6 @@ class ImageActions:
     config: Any
     clock: Callable[[], float]
     region: Callable[[str], "Region"]
-    public_images = PUBLIC_IMAGES
 
     @staticmethod
     def _private_image(region: "Region", image_id: str) -> Image:
@@ -151,23 +107,16 @@ class ImageActions:
     def _name_taken(region: "Region", name: str, except_id: str | None = None) -> bool:
         return any(image.name == name and image.image_id != except_id for image in region.images.values())
 
-    def describe_images(
-        self, region_name: str, image_ids: list[str], filters: Filters, offset: int, limit: int
-    ) -> tuple[int, list[Described]]:
+    def listed_images(self, region_name: str, image_ids: list[str], now: float) -> list[Image]:
+        """What DescribeImages lists at `now`, newest first: the visible private images of the region and the public
+        ones, only those of `image_ids` if any are given."""
         for image_id in image_ids:
             if not IMAGE_ID.match(image_id):
                 raise ApiError("InvalidImageId.Malformed", f"Image id `{image_id}` is malformed.")
-        now = self.clock()
         pool = [image for image in self.region(region_name).images.values() if image.visible_at <= now]
         pool += PUBLIC_IMAGES.values()
         chosen = [image for image in pool if not image_ids or image.image_id in image_ids]
-        chosen.sort(key=lambda image: (-image.created_at, image.image_id))
-        described = [image.describe(now) for image in chosen]
-        if self.config.today:
-            matched = apply_filters(described, filters, IMAGE_FILTERS_TODAY, FUZZY_TODAY)
-        else:
-            matched = apply_filters(described, filters, IMAGE_FILTERS_2018, FUZZY_2018)
-        return len(matched), matched[offset:offset + limit]
+        return sorted(chosen, key=lambda image: (-image.created_at, image.image_id))
 
     def _modifiable(self, region: "Region", image_id: str) -> Image:
         image = self._private_image(region, image_id)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ApiError
+from .errors import ApiError, dry_run, state_error
 from .images import PUBLIC_IMAGES, Image
-from .instances import LOCAL_DISK_TYPES, Instance, dry_run, state_error
+from .instances import LOCAL_DISK_TYPES, Instance
 from .tags import MAX_TAGS_PER_RESOURCE, check_tags
 from .timeline import Timeline, iso_time, steps
 
@@ -96,7 +96,7 @@ class ImagingActions:
         state = instance.state(self.clock())
         if self.config.today:
             if state in TRANSITIONAL:
-                raise state_error(instance, state)
+                raise state_error(instance.instance_id, state)
             if state == "PENDING":
                 raise ApiError(
                     "OperationDenied.InstanceOperationInProgress", f"Instance `{instance.instance_id}` is launching."

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ApiError
-from .filters import Extractor, Filters, apply_filters, tag_keys, tag_values
-from .timeline import Described, Timeline, iso_time, state_at, steps
+from .errors import ApiError, dry_run, state_error
+from .images import PUBLIC_IMAGES, Image
+from .timeline import Timeline, state_at, steps
 
 if TYPE_CHECKING:
     from .backend import Region
@@ -55,26 +55,6 @@ class Instance:
         self.latest_operation = operation
         self.latest_operation_failed = failed
 
-    def describe(self, now: float) -> Described:
-        operation_state = None
-        if self.latest_operation is not None:
-            operation_state = "FAILED" if self.latest_operation_failed else "SUCCESS"
-            operation_state = operation_state if self.is_settled(now) else "OPERATING"
-        return {
-            "InstanceId": self.instance_id,
-            "InstanceName": self.name,
-            "InstanceState": self.state(now),
-            "InstanceType": self.instance_type,
-            "ImageId": self.image_id,
-            "Placement": {"Zone": self.zone, "ProjectId": 0},
-            "SystemDisk": dict(self.system_disk),
-            "DataDisks": [dict(disk) for disk in self.data_disks],
-            "CreatedTime": iso_time(self.created_at),
-            "LatestOperation": self.latest_operation,
-            "LatestOperationState": operation_state,
-            "Tags": [dict(tag) for tag in self.tags],
-        }
-
 
 def _seed_instance(number: int, name: str, state: str) -> Instance:
     return Instance(
@@ -93,28 +73,6 @@ def seeded_instances() -> list[Instance]:
         _seed_instance(2, "builder-api", "RUNNING"),
         _seed_instance(3, "builder-batch", "RUNNING"),
     ]
-
-
-INSTANCE_FILTERS: dict[str, Extractor] = {
-    "instance-id": lambda item: [item["InstanceId"]],
-    "instance-name": lambda item: [item["InstanceName"]],
-    "instance-state": lambda item: [item["InstanceState"]],
-    "zone": lambda item: [item["Placement"]["Zone"]],
-    "tag-key": tag_keys,
-    "tag-value": tag_values,
-}
-
-
-def state_error(instance: Instance, state: str) -> ApiError:
-    suffix = "".join(part.capitalize() for part in state.split("_"))
-    return ApiError(
-        f"UnsupportedOperation.InstanceState{suffix}",
-        f"Instance `{instance.instance_id}` is in state {state}; the operation is not supported in this state.",
-    )
-
-
-def dry_run() -> ApiError:
-    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
 
 
 @dataclass
@@ -152,9 +110,8 @@ class InstanceActions:
     regions: dict[str, "Region"]
     region: Callable[[str], "Region"]
     _new_id: Callable[[str], str]
-    _private_image: Callable[..., Any]
+    _private_image: Callable[["Region", str], Image]
     _image_task_running: Callable[["Region", str], bool]
-    public_images: dict[str, Any]
 
     @staticmethod
     def _instance(region: "Region", instance_id: str) -> Instance:
@@ -168,7 +125,7 @@ class InstanceActions:
         if not launch.zone.startswith(region_name + "-"):
             raise ApiError("InvalidZone.MismatchRegion", f"Zone `{launch.zone}` is not in region {region_name}.")
         region = self.region(region_name)
-        if launch.image_id not in self.public_images:
+        if launch.image_id not in PUBLIC_IMAGES:
             self._private_image(region, launch.image_id)
         if launch.dry_run:
             raise dry_run()
@@ -188,17 +145,15 @@ class InstanceActions:
         instance.data_disks = [{"DiskId": self._new_id("disk-"), **disk} for disk in launch.data_disks]
         return instance
 
-    def describe_instances(
-        self, region_name: str, instance_ids: list[str], filters: Filters, offset: int, limit: int
-    ) -> tuple[int, list[Described]]:
-        region, now = self.region(region_name), self.clock()
+    def listed_instances(self, region_name: str, instance_ids: list[str]) -> list[Instance]:
+        """What DescribeInstances lists, oldest first: the region's instances, only those of `instance_ids` if any are
+        given."""
+        region = self.region(region_name)
         for instance_id in instance_ids:
             if not INSTANCE_ID.match(instance_id):
                 raise ApiError("InvalidInstanceId.Malformed", f"Instance id `{instance_id}` is malformed.")
         chosen = [i for i in region.instances.values() if not instance_ids or i.instance_id in instance_ids]
-        described = [instance.describe(now) for instance in sorted(chosen, key=lambda i: (i.created_at, i.instance_id))]
-        matched = apply_filters(described, filters, INSTANCE_FILTERS)
-        return len(matched), matched[offset:offset + limit]
+        return sorted(chosen, key=lambda i: (i.created_at, i.instance_id))
 
     def change_power(self, region_name: str, action: str, instance_ids: list[str]) -> None:
         """Start, stop or terminate all the instances, or none of them."""
@@ -208,7 +163,7 @@ class InstanceActions:
         for instance in instances:
             state = instance.state(now)
             if state not in allowed:
-                raise state_error(instance, state)
+                raise state_error(instance.instance_id, state)
             if self._image_task_running(region, instance.instance_id):
                 raise ApiError(
                     "OperationDenied.InstanceOperationInProgress",
@@ -219,7 +174,7 @@ class InstanceActions:
         for instance in instances:
             instance.set_timeline(action, [list(step) for step in timeline])
 
-    def patch_instance(self, instance_id: str, facts: Any) -> Described:
+    def patch_instance(self, instance_id: str, facts: Any) -> Instance:
         """Change instance facts; KeyError if there is no such instance, ValueError for bad facts."""
         instance = next(
             (region.instances[instance_id] for region in self.regions.values() if instance_id in region.instances), None
@@ -233,7 +188,7 @@ class InstanceActions:
                 raise ValueError(f"`{name}` is not an instance fact or has a bad value")
         for name, value in facts.items():
             INSTANCE_FACTS[name][1](instance, value, self.clock())
-        return instance.describe(self.clock())
+        return instance
 
 
 def _set_attribute(attribute: str) -> Callable[[Instance, Any, float], None]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 
 STR, INT, BOOL, STRBOOL = "String", "Integer", "Boolean", "String boolean"
 
@@ -25,12 +25,8 @@ class Obj:
         return set(self.fields) | set(self.ignored)
 
 
-Schema = Union[str, list, Obj]  # a scalar type name, [item schema], or an object
+Schema = Union[str, list[Any], Obj]  # a scalar type name, [item schema], or an object
 Params = dict[str, Any]
-
-
-def invalid(path: str, expected: str) -> ApiError:
-    return ApiError("InvalidParameterValue", f"The value of parameter `{path}` is invalid: expected {expected}.")
 
 
 def _scalar(value: Any, kind: str, path: str) -> Any:

@@ -2,9 +2,10 @@
 
 from .backend import CvmBackend
 from .copies import SyncRequest
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 from .images import check_lengths
-from .params import BOOL, STR, Action, Obj, Params, invalid
+from .params import BOOL, STR, Action, Obj, Params
+from .wire import describe_image
 
 
 def _one_image(params: Params) -> str:
@@ -50,7 +51,9 @@ def describe_image_share_permission(backend: CvmBackend, region: str, params: Pa
 
 
 def describe_image_from_family(backend: CvmBackend, region: str, params: Params) -> Params:
-    return {"Image": backend.describe_image_from_family(region, params.get("ImageFamily", ""))}
+    now = backend.clock()
+    image = backend.image_from_family(region, params.get("ImageFamily", ""), now)
+    return {"Image": describe_image(image, now) if image else None}
 
 
 ACTIONS: dict[str, Action] = {

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from . import cvm_responses, pipeline_responses, signing, tag_responses
 from .backend import CvmBackend
 from .config import REGIONS
-from .exceptions import ApiError
+from .errors import ApiError
 from .params import Action, Obj, Params, decode_body, parse
 
 ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS}  # the CVM actions, by name

@@ -1,7 +1,6 @@
 """HTTP front: the signed CVM API on POST /, the control API under /_emulator/, and EmulatorServer."""
 
 import json
-import re
 import sys
 import threading
 import time
@@ -15,11 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import signing
-from .exceptions import ApiError
+from .backend import CvmBackend
+from .config import EmulatorConfig
+from .errors import ApiError, Conflict
 from .faults import FaultBook, FaultRule, parse_seed
-from .images import Image
-from .models import CvmBackend, EmulatorConfig
 from .responses import decode_body, handle
+from .wire import control_state, describe_image, describe_instance
 
 MAX_BODY_BYTES = 1 << 20
 MAX_LOGGED_REQUESTS = 10_000
@@ -187,6 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = self.server.emulator.control(method, path, payload)
         except ControlRefusal as error:
             status, answer = error.status, {"error": str(error)}
+        except Conflict as error:
+            status, answer = 409, {"error": str(error)}
         except (UnicodeDecodeError, ValueError) as error:
             status, answer = 400, {"error": f"bad request: {error}"}
         self._send_json(status, answer)
@@ -197,7 +199,7 @@ ControlHandler = Callable[["EmulatorServer", Any], Any]
 
 def _state(emulator: "EmulatorServer", payload: Any) -> Any:
     with emulator.backend.transaction(save=False):
-        return emulator.backend.control_state()
+        return control_state(emulator.backend)
 
 
 def _reset(emulator: "EmulatorServer", payload: Any) -> Any:
@@ -225,31 +227,10 @@ def _clear_faults(emulator: "EmulatorServer", payload: Any) -> Any:
     return _faults(emulator)
 
 
-SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
-
-
 def _seed_image(emulator: "EmulatorServer", payload: Any) -> Any:
-    """A NORMAL custom image with the id given, as if made long ago: what a saved stack state names must exist."""
-    if not isinstance(payload, dict) or not {"ImageId", "ImageName"} <= set(payload) or set(payload) - SEED_IMAGE_KEYS:
-        raise ValueError(f"expected an object with ImageId and ImageName, keys among {sorted(SEED_IMAGE_KEYS)}")
-    image_id, tags = payload["ImageId"], payload.get("Tags", [])
-    if not isinstance(image_id, str) or not re.fullmatch(r"img-[a-z0-9]{8}", image_id):
-        raise ValueError(f"ImageId must be img- and 8 lowercase letters or digits, got {image_id!r}")
-    if not isinstance(tags, list) or not all(isinstance(tag, dict) and set(tag) == {"Key", "Value"} for tag in tags):
-        raise ValueError('Tags must be a list of {"Key": ..., "Value": ...}')
     backend = emulator.backend
     with backend.transaction():
-        if image_id in backend._taken_ids():
-            raise ControlRefusal(409, f"the id {image_id} is taken")
-        now, region = backend.clock(), payload.get("Region", "ap-guangzhou")
-        image = Image(
-            image_id=image_id, region=region, name=str(payload["ImageName"]), created_at=now, timeline=[[now, "NORMAL"]],
-            size=50, os_name="TencentOS Server 3.1 (TK4)", platform="TencentOS",
-            description=str(payload.get("ImageDescription", "")), instance_id=payload.get("InstanceId"),
-            tags=[dict(tag) for tag in tags],
-        )
-        backend.region(region).images[image_id] = image
-        return image.describe(now)
+        return describe_image(backend.seed_image(payload), backend.clock())
 
 
 def _clear_requests(emulator: "EmulatorServer", payload: Any) -> Any:
@@ -270,7 +251,7 @@ CONTROL_ROUTES: dict[tuple[str, str], ControlHandler] = {
     ("GET", "deny"): lambda emulator, payload: emulator.backend.denials(),
     ("POST", "deny"): lambda emulator, payload: emulator.backend.set_denials(payload),
     ("DELETE", "deny"): lambda emulator, payload: emulator.backend.set_denials({"actions": []}),
-    ("GET", "copy-failures"): lambda emulator, payload: dict(emulator.backend.copy_failures),
+    ("GET", "copy-failures"): lambda emulator, payload: emulator.backend.copy_failures.left(),
     ("POST", "copy-failures"): lambda emulator, payload: emulator.backend.set_copy_failures(payload),
     ("DELETE", "copy-failures"): lambda emulator, payload: emulator.backend.clear_copy_failures(),
     ("POST", "images"): _seed_image,
@@ -285,10 +266,10 @@ class EmulatorServer:
     ) -> None:
         self.host = host
         self.port = port
-        self.backend = CvmBackend(config or EmulatorConfig())
-        self.faults = FaultBook(fault_seed)
-        self.fault_seed = self.faults.seed  # the start seed (drawn when none is given): reset goes back to it
-        self.request_log = RequestLog()
+        self.backend: CvmBackend = CvmBackend(config or EmulatorConfig())
+        self.faults: FaultBook = FaultBook(fault_seed)
+        self.fault_seed: int = self.faults.seed  # the start seed (drawn when none is given): reset goes back to it
+        self.request_log: RequestLog = RequestLog()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -344,6 +325,6 @@ class EmulatorServer:
     def _patch_instance(self, instance_id: str, facts: Any) -> Any:
         try:
             with self.backend.transaction():
-                return self.backend.patch_instance(instance_id, facts)
+                return describe_instance(self.backend.patch_instance(instance_id, facts), self.backend.clock())
         except KeyError:
             raise ControlRefusal(404, f"instance {instance_id} not found") from None

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .config import ACCOUNT_UIN
-from .exceptions import ApiError
+from .errors import ApiError, invalid
 from .images import Image
-from .params import invalid
 from .timeline import iso_time
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from .exceptions import ApiError
+from .errors import ApiError
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "cvm"

@@ -1,8 +1,12 @@
 """The Tag API (2018-08-13) for CVM images and instances: parameter lists, checks, handlers."""
 
+import hashlib
+from typing import Any
+
 from .backend import CvmBackend
-from .exceptions import ApiError
-from .params import INT, STR, Action, Obj, Params, invalid
+from .errors import ApiError, invalid
+from .params import INT, STR, Action, Obj, Params
+from .tags import Failure, Tag
 
 API_VERSION = "2018-08-13"
 MAX_RESOURCES_PER_REQUEST = 10  # ResourceList.N, N 0-9
@@ -17,23 +21,38 @@ def _tags(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"Key": item["TagKey"], "Value": item["TagValue"]} for item in items]
 
 
-def _count(items: list, name: str, maximum: int, code: str) -> None:
+def _count(items: list[Any], name: str, maximum: int, code: str) -> None:
     if not items:
         raise ApiError("InvalidParameter.Tag" if "Tag" in name else "InvalidParameter", f"`{name}` must not be empty.")
     if len(items) > maximum:
         raise ApiError(code, f"`{name}` takes at most {maximum} items.")
 
 
+def _failed_resources(failures: list[Failure]) -> list[dict[str, str]]:
+    return [{"Resource": resource, "Code": error.code, "Message": error.message} for resource, error in failures]
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def _tag_row(resource_id: str, tag: Tag, service: str) -> dict[str, str]:
+    return {
+        "TagKey": tag["Key"], "TagValue": tag["Value"], "ResourceId": resource_id, "TagKeyMd5": _md5(tag["Key"]),
+        "TagValueMd5": _md5(tag["Value"]), "ServiceType": service, "Category": "Custom",
+    }
+
+
 def tag_resources(backend: CvmBackend, region: str, params: Params) -> Params:
     _count(params["ResourceList"], "ResourceList", MAX_RESOURCES_PER_REQUEST, "LimitExceeded.ResourceNumPerRequest")
     _count(params["Tags"], "Tags", MAX_TAGS_PER_REQUEST, "LimitExceeded.TagNumPerRequest")
-    return {"FailedResources": backend.tag_resources(params["ResourceList"], _tags(params["Tags"]))}
+    return {"FailedResources": _failed_resources(backend.tag_resources(params["ResourceList"], _tags(params["Tags"])))}
 
 
 def untag_resources(backend: CvmBackend, region: str, params: Params) -> Params:
     _count(params["ResourceList"], "ResourceList", MAX_RESOURCES_PER_REQUEST, "LimitExceeded.ResourceNumPerRequest")
     _count(params["TagKeys"], "TagKeys", MAX_TAGS_PER_REQUEST, "LimitExceeded.TagNumPerRequest")
-    return {"FailedResources": backend.untag_resources(params["ResourceList"], params["TagKeys"])}
+    return {"FailedResources": _failed_resources(backend.untag_resources(params["ResourceList"], params["TagKeys"]))}
 
 
 def modify_resource_tags(backend: CvmBackend, region: str, params: Params) -> Params:
@@ -56,10 +75,11 @@ def describe_resource_tags_by_resource_ids(backend: CvmBackend, region: str, par
         raise invalid("Limit", "an integer from 1 to 100")
     if offset < 0 or offset % limit:
         raise ApiError("InvalidParameterValue.OffsetInvalid", "`Offset` must be a non-negative multiple of `Limit`.")
-    rows = backend.resource_tags(
-        params["ServiceType"], params["ResourcePrefix"], ids, params.get("ResourceRegion", ""),
-        params.get("Category", "All"),
+    service = params["ServiceType"]
+    tags = backend.resource_tags(
+        service, params["ResourcePrefix"], ids, params.get("ResourceRegion", ""), params.get("Category", "All")
     )
+    rows = [_tag_row(resource_id, tag, service) for resource_id, tag in tags]
     return {"TotalCount": len(rows), "Offset": offset, "Limit": limit, "Tags": rows[offset:offset + limit]}
 
 

@@ -6,13 +6,12 @@ a value 1-255; letters, digits, CJK ideographs, inner spaces and `+ - = . _ : / 
 full-width `（ ） 【 】 ：`); keys starting with `qcloud`, `tencent`, `project`, `qcs:` or `项目` are reserved.
 """
 
-import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from .config import ACCOUNT_UIN, REGIONS
-from .exceptions import ApiError
+from .errors import ApiError
 
 if TYPE_CHECKING:
     from .backend import Region
@@ -27,6 +26,7 @@ RESOURCE = re.compile(
 PREFIXES = {"image": "images", "instance": "instances"}  # six-segment prefix -> Region attribute
 
 Tag = dict[str, str]
+Failure = tuple[str, ApiError]  # a resource of the request that was left unchanged, and why
 
 
 def tag_violation(key: str, value: str) -> str | None:
@@ -77,14 +77,10 @@ def check_keys(keys: list[str]) -> None:
         raise ApiError("InvalidParameterValue.TagKeyDuplicate", "A tag key is given twice.")
 
 
-def merged(tags: list[Tag], replace: dict[str, str], delete: set[str] = frozenset()) -> list[Tag]:
+def merged(tags: list[Tag], replace: dict[str, str], delete: Collection[str] = frozenset()) -> list[Tag]:
     current = {tag["Key"]: tag["Value"] for tag in tags}
     current.update(replace)
     return [{"Key": key, "Value": value} for key, value in current.items() if key not in delete]
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 class TagActions:
@@ -112,32 +108,30 @@ class TagActions:
         """The image or instance, or None."""
         return getattr(self.region(region_name), PREFIXES[prefix]).get(resource_id)
 
-    def _each_resource(
-        self, resources: list[str], change: Callable[[Any], list[Tag]]
-    ) -> list[dict[str, str]]:
-        """Apply `change` (returns the new tags) to every resource that exists; the failures, as FailedResources."""
+    def _each_resource(self, resources: list[str], change: Callable[[Any], list[Tag]]) -> list[Failure]:
+        """Apply `change` (returns the new tags) to every resource that exists; the resources it failed on."""
         targets = [(resource, self._resource_of(resource)) for resource in resources]
         failed = []
         for resource, (region_name, prefix, resource_id) in targets:
             target = self._tagged(region_name, prefix, resource_id)
             if target is None:
-                failed.append({"Resource": resource, "Code": "InvalidParameterValue.ResourceIdInvalid",
-                               "Message": f"Resource `{resource_id}` does not exist."})
+                failed.append((resource, ApiError(
+                    "InvalidParameterValue.ResourceIdInvalid", f"Resource `{resource_id}` does not exist.")))
                 continue
             tags = change(target)
             if len(tags) > MAX_TAGS_PER_RESOURCE:
-                failed.append({"Resource": resource, "Code": "LimitExceeded.ResourceAttachedTags",
-                               "Message": f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags."})
+                message = f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags."
+                failed.append((resource, ApiError("LimitExceeded.ResourceAttachedTags", message)))
                 continue
             target.tags = tags
         return failed
 
-    def tag_resources(self, resources: list[str], tags: list[Tag]) -> list[dict[str, str]]:
+    def tag_resources(self, resources: list[str], tags: list[Tag]) -> list[Failure]:
         check_tags(tags, TAG_SERVICE_CODES, "InvalidParameterValue.TagKeyDuplicate")
         wanted = {tag["Key"]: tag["Value"] for tag in tags}
         return self._each_resource(resources, lambda target: merged(target.tags, wanted))
 
-    def untag_resources(self, resources: list[str], keys: list[str]) -> list[dict[str, str]]:
+    def untag_resources(self, resources: list[str], keys: list[str]) -> list[Failure]:
         check_keys(keys)
         return self._each_resource(resources, lambda target: merged(target.tags, {}, set(keys)))
 
@@ -157,8 +151,9 @@ class TagActions:
 
     def resource_tags(
         self, service: str, prefix: str, resource_ids: list[str], region_name: str, category: str
-    ) -> list[dict[str, str]]:
-        """Every bound tag of the named resources, in the order asked (unknown ids have none)."""
+    ) -> list[tuple[str, Tag]]:
+        """Every bound tag of the named resources, as (resource id, tag), in the order asked (unknown ids have
+        none)."""
         if service != "cvm":
             raise ApiError("InvalidParameterValue.ServiceTypeInvalid", f"ServiceType `{service}` is not emulated.")
         if prefix not in PREFIXES:
@@ -172,10 +167,5 @@ class TagActions:
             target = self._tagged(region_name, prefix, resource_id)
             if target is None or category == "System":
                 continue
-            rows += [
-                {"TagKey": tag["Key"], "TagValue": tag["Value"], "ResourceId": resource_id,
-                 "TagKeyMd5": _md5(tag["Key"]), "TagValueMd5": _md5(tag["Value"]), "ServiceType": service,
-                 "Category": "Custom"}
-                for tag in target.tags
-            ]
+            rows += [(resource_id, dict(tag)) for tag in target.tags]
         return rows

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 Timeline = list[list[Any]]  # [[at_epoch_seconds, state], ...], oldest first
-Described = dict[str, Any]  # a resource as the API answers it
 
 
 def iso_time(epoch: float) -> str:

@@ -21,7 +21,7 @@ from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from emulator import responses
-from emulator.models import REGIONS
+from emulator.config import REGIONS
 
 ErrorCode = Callable[[Callable[[], Any]], str]
 

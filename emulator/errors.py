@@ -1,0 +1,36 @@
+"""The one error type the API layer answers with, and the errors more than one layer raises.
+
+The lowest module of the emulator: every other one may import it, and it imports none of them.
+"""
+
+
+class ApiError(Exception):
+    """An API error, answered as `{"Response": {"Error": {"Code", "Message"}}}`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Conflict(Exception):
+    """A control call that clashes with the state, such as an id that is taken (HTTP 409)."""
+
+
+def invalid(path: str, expected: str) -> ApiError:
+    """A parameter of the right type with a value out of bounds."""
+    return ApiError("InvalidParameterValue", f"The value of parameter `{path}` is invalid: expected {expected}.")
+
+
+def dry_run() -> ApiError:
+    """DryRun=true: every check passed and nothing was done."""
+    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
+
+
+def state_error(instance_id: str, state: str) -> ApiError:
+    """An instance in a state the action does not support: UnsupportedOperation.InstanceState<State>."""
+    suffix = "".join(part.capitalize() for part in state.split("_"))
+    return ApiError(
+        f"UnsupportedOperation.InstanceState{suffix}",
+        f"Instance `{instance_id}` is in state {state}; the operation is not supported in this state.",
+    )
