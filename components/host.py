@@ -3,15 +3,23 @@
 The host cannot be configured, so the provider adjusts it from inside when its module is first loaded there:
 - errors meant for the user (CvmImageError) reach the engine as their message, not as a Python traceback;
 - the 4-worker cap on concurrent operations is lifted, and requests already queued behind it start at once;
-- the engine's Cancel (the first Ctrl-C) throws the process's Cancellation instead of doing nothing.
-It also tells the rest of the provider what the host knows: the engine's address and the URN each request is about.
+- the engine's Cancel (the first Ctrl-C) throws the process's Cancellation instead of doing nothing;
+- Diff answers carry the provider's detailed diff (the stock host drops it), so `pulumi preview --json` marks
+  replacing properties `update-replace`;
+- a Read without the pickled provider (an import: `import_=` or `pulumi import`) fails with a message, not a KeyError;
+- the process ends when the engine that started it is gone (a killed CLI), instead of lingering.
+It also tells the provider what the host knows: the engine's address and the request each thread serves.
 Anywhere else (tests, `pulumi.runtime` mocks) and on a host whose internals differ, nothing is changed.
 """
 
 import gc
+import os
+import socket
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType, ModuleType, SimpleNamespace
 from typing import Any
@@ -25,9 +33,19 @@ from .cloud.errors import CvmImageError
 
 MAX_CONCURRENT_OPERATIONS = 256
 SERVICE = "pulumirpc.ResourceProvider"
+PROVIDER_KEY = "__provider"
+ENGINE_CHECK_SECONDS = 2.0
+ENGINE_MISSES_TO_EXIT = 3
 RESOURCE_REQUESTS = (
     provider_pb2.CreateRequest, provider_pb2.ReadRequest, provider_pb2.UpdateRequest, provider_pb2.DeleteRequest,
+    provider_pb2.DiffRequest,
 )
+NO_IMPORT = (
+    "A CvmImage cannot be imported with `pulumi import` or the `import_` resource option: the engine's Read for an "
+    "import carries no provider to read it with (pulumi/pulumi#16175). Declare the image with "
+    "adopt_image='<its id or exact name>' instead (README: \"Adopting existing images\"), and remove `import_`."
+)
+_detail = threading.local()
 
 
 def adapt() -> None:
@@ -35,9 +53,80 @@ def adapt() -> None:
     if server_module is None:
         return
     server_module.traceback = SimpleNamespace(format_exc=_format_for_user)
+    _wrap(server_module, "proto", _WithDetailedDiff)
+    _wrap(server_module, "get_provider", _refusing_imports)
     for state in _grpc_server_states():
         _lift_worker_cap(state)
         _handle_cancel(state)
+    if (address := engine_address()) is not None:
+        threading.Thread(target=_exit_when_gone, args=(address,), name="engine-watchdog", daemon=True).start()
+
+
+def _wrap(module: ModuleType, name: str, wrapper: Any) -> None:
+    """Replace `module.name` by `wrapper(module.name)`, where the host has it (and has not been wrapped already)."""
+    original = getattr(module, name, None)
+    if original is not None and not getattr(original, "_cvm_images_wrapped", False):
+        wrapped = wrapper(original)
+        wrapped._cvm_images_wrapped = True
+        setattr(module, name, wrapped)
+
+
+def detail_next_diff(detailed: Mapping[str, str]) -> None:
+    """The detailed diff ({property: PropertyDiff kind name}) for the Diff answer this thread is about to send."""
+    _detail.value = dict(detailed)
+
+
+class _WithDetailedDiff:
+    """The host's `proto` module, but a DiffResponse also carries the detailed diff its thread's provider gave."""
+
+    def __init__(self, proto: Any) -> None:
+        self._proto = proto
+        self.DiffResponse = _DiffResponseWithDetail(proto.DiffResponse)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._proto, name)
+
+
+class _DiffResponseWithDetail:
+    """DiffResponse(**fields) plus the detailed diff; its constants (DIFF_SOME, ...) as the message class has them."""
+
+    def __init__(self, message: Any) -> None:
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._message, name)
+
+    def __call__(self, **fields: Any) -> Any:
+        detailed = getattr(_detail, "value", None)
+        _detail.value = None
+        if detailed is not None:
+            kinds = provider_pb2.PropertyDiff.Kind
+            fields["detailedDiff"] = {key: provider_pb2.PropertyDiff(kind=kinds.Value(kind), inputDiff=True) for key, kind in detailed.items()}
+            fields["hasDetailedDiff"] = True
+        return self._message(**fields)
+
+
+def _refusing_imports(get_provider: Any) -> Any:
+    def get_provider_or_refuse(props: dict[str, Any], config: dict[str, Any]) -> Any:
+        if PROVIDER_KEY not in props:
+            raise CvmImageError(NO_IMPORT)
+        return get_provider(props, config)
+
+    return get_provider_or_refuse
+
+
+def _exit_when_gone(address: str) -> None:
+    """End the process once the engine has stopped answering: a killed CLI leaves its plugins running otherwise."""
+    host, _, port = address.rpartition(":")
+    misses = 0
+    while misses < ENGINE_MISSES_TO_EXIT:
+        time.sleep(ENGINE_CHECK_SECONDS)
+        try:
+            socket.create_connection((host or "127.0.0.1", int(port)), timeout=ENGINE_CHECK_SECONDS).close()
+            misses = 0
+        except OSError:
+            misses += 1
+    os._exit(0)
 
 
 def engine_address() -> str | None:
@@ -47,8 +136,8 @@ def engine_address() -> str | None:
     return sys.argv[1]
 
 
-def serving_urn() -> str | None:
-    """The URN of the resource whose Create, Read, Update or Delete the calling thread serves; None outside one.
+def serving_request() -> Any | None:
+    """The engine's request (Create, Read, Update, Delete or Diff) the calling thread serves; None outside one.
 
     Read from the servicer method's `request` argument up the call stack rather than recorded by wrapping the
     host's handlers: requests the host dispatched before this module was loaded (every Delete of a cold
@@ -58,7 +147,7 @@ def serving_urn() -> str | None:
     while frame is not None:
         request = frame.f_locals.get("request")
         if isinstance(request, RESOURCE_REQUESTS):
-            return request.urn or None
+            return request
         frame = frame.f_back
     return None
 

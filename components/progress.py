@@ -24,11 +24,19 @@ class ProgressLog:
         self._lock = threading.Lock()
 
     def report(self, urn: str | None, message: str) -> None:
-        """Send one line without waiting for the engine; never raises."""
+        """A transient status line on the resource's row (ephemeral); never raises."""
+        self._send(urn, message, engine_pb2.INFO, ephemeral=True)
+
+    def warn(self, urn: str | None, message: str) -> None:
+        """A warning kept with the resource in the diagnostics (not ephemeral); never raises."""
+        self._send(urn, message, engine_pb2.WARNING, ephemeral=False)
+
+    def _send(self, urn: str | None, message: str, severity: int, ephemeral: bool) -> None:
+        """Send one line without waiting for the engine; stderr where there is no engine to take it."""
         try:
             engine = self._engine_stub() if urn else None
             if engine is not None:
-                request = engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=True)
+                request = engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral)
                 sent = engine.Log.future(request, timeout=LOG_TIMEOUT_SECONDS)
                 sent.add_done_callback(lambda call: _unless_delivered(call, message))
                 return

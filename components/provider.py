@@ -17,7 +17,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -29,9 +28,10 @@ from .cloud.settings import CONFIG_KEYS, resolve_region, resolve_settings
 from .model.diff import diff_image
 from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, OUTPUT_KEYS, ImageInputs, validate_inputs
 from .operations.copies import Regions
-from .operations.distribution import Distribution, Distributor
+from .operations.distribution import Distributor
 from .operations.facts import live_outputs, user_tags
 from .operations.images import ImageService
+from .operations.lifecycle import ImageLifecycle, Predecessor
 from .progress import ProgressLog
 from .waiting.poller import ImagePoller
 
@@ -46,9 +46,11 @@ class CvmImageProvider(ResourceProvider):
     def __init__(self) -> None:
         super().__init__()
         self._config: dict[str, str] = {}
-        self._service: ImageService | None = None
-        self._distributor: Distributor | None = None
+        self._lifecycle: ImageLifecycle | None = None
         self._lock = threading.Lock()
+        # URN -> the image its record in the stack holds, for every resource this process diffed: the engine creates
+        # or deletes a resource it has diffed only to replace it (it never tells the provider so otherwise).
+        self._diffed: dict[str, Predecessor] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -64,77 +66,86 @@ class CvmImageProvider(ResourceProvider):
         inputs, failures = validate_inputs(props, _unknown_keys(props), resolve_region(self._config))
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if (urn := _urn(host.serving_request())) is not None:
+            with self._lock:
+                self._diffed[urn] = Predecessor(id_, dict(olds))
         result = diff_image(olds, news, _unknown_keys(news))
         if not result.changed:
             return DiffResult(changes=False)
-        # changes=None (DIFF_UNKNOWN) lets the engine compute the per-property diff that `preview --diff` shows.
-        return DiffResult(changes=None, replaces=list(result.replaces), delete_before_replace=result.delete_before_replace)
+        host.detail_next_diff(result.detailed)  # the stock host would drop it; `preview --json` shows it
+        return DiffResult(changes=True, replaces=list(result.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _parse(props)
-        service, deadline = self._images(), _deadline(inputs.wait_timeout_minutes)
-        ref = _ref(props, None, service.region)
-        if inputs.adopt_image:
-            image, request_id = service.adopt(inputs, ref, deadline), None
-        else:
-            image, request_id = service.create(inputs, ref, deadline)
-        ref = ref.identified(image["ImageId"])
-        copies = self._distribution().converge(image, inputs, Distribution(), {}, False, ref, deadline)
-        outputs = {**_dump(inputs), **live_outputs(image), "request_id": request_id, "copies": copies}
-        return CreateResult(image["ImageId"], outputs)
+        inputs, request = _parse(props), host.serving_request()
+        lifecycle = self._images()
+        with self._lock:
+            replacing = self._diffed.pop(_urn(request) or "", None)
+        created = lifecycle.create(inputs, self._ref(props, None, request), _deadline(inputs.wait_timeout_minutes, request, "create"), replacing)
+        outputs = {
+            **_dump(inputs), **live_outputs(created.image),
+            "request_id": created.request_id, "copies": created.copies, "claim": created.claim,
+        }
+        return CreateResult(created.image["ImageId"], outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        service = self._images()
-        ref, deadline = _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))
-        image = service.read(id_, ref, deadline)
-        if image is None:
+        request = host.serving_request()
+        found = self._images().read(props, self._ref(props, id_, request), _deadline(props.get("wait_timeout_minutes"), request, "read"))
+        if found is None:
             return ReadResult("", {})  # gone: `pulumi refresh` drops it from the stack
+        image, distribution = found
         live = {
             "image_name": image.get("ImageName"),
             "image_description": image.get("ImageDescription") or None,
             "tags": user_tags(image) or None,
-            **self._distribution().read(image, props, ref, deadline),
+            **distribution,
         }
         inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
-        outputs = {**inputs, **live_outputs(image), "request_id": props.get("request_id"), "copies": live["copies"]}
+        outputs = {
+            **inputs, **live_outputs(image),
+            "request_id": props.get("request_id"), "copies": live["copies"], "claim": props.get("claim"),
+        }
         return ReadResult(id_, outputs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = _parse(news)
-        service = self._images()
-        renamed = (olds.get("image_name"), olds.get("image_description") or "") != (inputs.image_name, inputs.image_description or "")
-        ref, deadline = _ref(news, id_, service.region), _deadline(inputs.wait_timeout_minutes)
-        image = {"ImageId": id_, "CreatedTime": olds.get("created_time")}
-        copies = self._distribution().converge(image, inputs, Distribution.of(olds), olds.get("copies") or {}, renamed, ref, deadline)
-        old_tags, new_tags = olds.get("tags") or {}, inputs.tags or {}
-        if old_tags != new_tags:
-            service.retag(id_, old_tags, new_tags, ref, deadline)  # in place, through the Tag API: same image id
+        inputs, request = _parse(news), host.serving_request()
+        deadline = _deadline(inputs.wait_timeout_minutes, request, "update")
+        copies, claim = self._images().update(olds, inputs, self._ref(news, id_, request), deadline)
         kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
-        return UpdateResult({**kept, **_dump(inputs), "copies": copies})
+        return UpdateResult({**kept, **_dump(inputs), "copies": copies, "claim": claim})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        service = self._images()
-        ref, deadline = _ref(props, id_, service.region), _deadline(props.get("wait_timeout_minutes"))
-        image = {"ImageId": id_, "CreatedTime": props.get("created_time")}
-        self._distribution().remove(image, props, ref, deadline)
-        service.delete(id_, bool(props.get("delete_bound_snapshots")), ref, deadline)
-
-    def _images(self) -> ImageService:
-        """The process's image service, built on first use from the config the engine sent."""
+        request = host.serving_request()
+        lifecycle, ref = self._images(), self._ref(props, id_, request)
+        deadline = _deadline(props.get("wait_timeout_minutes"), request, "delete")
         with self._lock:
-            if self._service is None:
-                api = CvmApi(resolve_settings(self._config))
-                report = ProgressLog(host.engine_address()).report
-                self._service = ImageService(api, ImagePoller(api, report=report))
-                self._distributor = Distributor(Regions(self._service, api, report))
-            return self._service
+            replacing = self._diffed.get(_urn(request) or "")
+        if replacing is not None and replacing.image_id == id_:  # delete before replace: keep it until the new one is made
+            lifecycle.park(props, ref, deadline)
+            replacing.parked = True
+            return
+        lifecycle.delete(props, ref, deadline)
 
-    def _distribution(self) -> Distributor:
-        """Copies, shares and family, over the same home-region service and poller as `_images`."""
-        self._images()
-        assert self._distributor is not None
-        return self._distributor
+    def _images(self) -> ImageLifecycle:
+        """The process's image lifecycle, built on first use from the config the engine sent."""
+        with self._lock:
+            if self._lifecycle is None:
+                api = CvmApi(resolve_settings(self._config))
+                progress = ProgressLog(host.engine_address())
+                service = ImageService(api, ImagePoller(api, report=progress.report), warn=progress.warn)
+                self._lifecycle = ImageLifecycle(service, Distributor(Regions(service, api, progress.report)))
+            return self._lifecycle
+
+    def _ref(self, props: dict[str, Any], image_id: str | None, request: Any) -> ImageRef:
+        """Which image the engine's request is about, and its resource's URN (for progress on the resource's row)."""
+        return ImageRef(
+            image_name=str(props.get("image_name", image_id)), region=resolve_region(self._config),
+            instance_id=props.get("instance_id"), image_id=image_id, urn=_urn(request),
+        )
+
+
+def _urn(request: Any) -> str | None:
+    return getattr(request, "urn", None) or None
 
 
 def _user_inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -167,13 +178,11 @@ def _dump(inputs: ImageInputs) -> dict[str, Any]:
     return inputs.model_dump(exclude_none=True)
 
 
-def _deadline(minutes: float | None) -> Deadline:
-    return Deadline.after(60 * float(minutes or DEFAULT_WAIT_TIMEOUT_MINUTES))
-
-
-def _ref(props: dict[str, Any], image_id: str | None, region: str) -> ImageRef:
-    """Which image the engine's request is about, and its resource's URN (for progress on the resource's row)."""
-    return ImageRef(
-        image_name=str(props.get("image_name", image_id)), region=region, instance_id=props.get("instance_id"),
-        image_id=image_id, urn=host.serving_urn(),
-    )
+def _deadline(minutes: float | None, request: Any, operation: str) -> Deadline:
+    """wait_timeout_minutes, or the resource's customTimeouts for this operation when it is shorter (the engine sends
+    it with the request, but does not enforce it for dynamic providers)."""
+    waited = 60 * float(minutes or DEFAULT_WAIT_TIMEOUT_MINUTES)
+    custom = float(getattr(request, "timeout", 0) or 0)
+    if 0 < custom < waited:
+        return Deadline.after(custom, f"the resource's customTimeouts {operation} ({custom:g} s)")
+    return Deadline.after(waited)

@@ -57,6 +57,7 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
     architecture: pulumi.Output[str]
     snapshot_ids: pulumi.Output[list[str]]
     copies: pulumi.Output[dict[str, str]]  # region -> id of the image's copy there
+    claim: pulumi.Output[str]  # the token this resource's record holds on the image (README: Adopting existing images)
 
     def __init__(self, resource_name: str, args: CvmImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Not dataclasses.asdict: it deep-copies values, and Outputs must be passed as they are.

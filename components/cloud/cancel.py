@@ -26,6 +26,10 @@ class Cancellation:
         for event in waiting:
             event.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
     def check(self) -> None:
         if self._cancelled:
             raise Cancelled()

@@ -34,20 +34,23 @@ class CvmApi:
         """One request, no retry: for CreateImage, whose retries must check what the lost attempt did."""
         return sent("cvm", self._client, action, params)
 
-    def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
-        """A request that is safe to repeat, retried on transient errors until the deadline."""
+    def call(self, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
+        """A request that is safe to repeat, retried on transient errors until the deadline; `deadline` None: one
+        attempt (after a failure or a cancel, when there is no time left to wait)."""
+        if deadline is None:
+            return self.call_once(action, params)
         return retrying(deadline)(self.call_once, action, params)
 
     def describe_images(self, image_ids: list[str], deadline: Deadline) -> dict[str, Image]:
         """The images that still exist among image_ids, by id."""
         return self._by_id("DescribeImages", "ImageIds", "ImageSet", "ImageId", image_ids, deadline)
 
-    def describe_instances(self, instance_ids: list[str], deadline: Deadline) -> dict[str, Instance]:
+    def describe_instances(self, instance_ids: list[str], deadline: Deadline | None) -> dict[str, Instance]:
         """The instances that exist among instance_ids, by id."""
         return self._by_id("DescribeInstances", "InstanceIds", "InstanceSet", "InstanceId", instance_ids, deadline)
 
     def _by_id(
-        self, action: str, ids_param: str, set_key: str, id_key: str, ids: list[str], deadline: Deadline
+        self, action: str, ids_param: str, set_key: str, id_key: str, ids: list[str], deadline: Deadline | None
     ) -> dict[str, dict[str, Any]]:
         """A Describe action over any number of ids, up to 100 per request (the API's limit)."""
         found: dict[str, dict[str, Any]] = {}
@@ -62,12 +65,12 @@ class CvmApi:
         params = {"InstanceIds": [instance_id], "StopType": "HARD" if hard else "SOFT"}
         self._power("StopInstances", params, ("UnsupportedOperation.InstanceStateStopped",), deadline)
 
-    def start_instance(self, instance_id: str, deadline: Deadline) -> None:
+    def start_instance(self, instance_id: str, deadline: Deadline | None) -> None:
         """StartInstances; already starting or running counts as done."""
         done = ("UnsupportedOperation.InstanceStateStarting", "UnsupportedOperation.InstanceStateRunning")
         self._power("StartInstances", {"InstanceIds": [instance_id]}, done, deadline)
 
-    def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline) -> None:
+    def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline | None) -> None:
         with tolerating(*done):
             self.call(action, params, deadline)
 

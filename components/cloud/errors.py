@@ -15,6 +15,7 @@ ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
 DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`) deletes it."
 CREATED_NEXT = "The next `pulumi up` creates the image, or adopts it if this attempt made it."
 READ_NEXT = "The stack keeps what it had: the next `pulumi refresh` reads it."
+REPLACED_NEXT = "The next `pulumi up` finishes the replacement: the image being replaced is untouched or gets its name back."
 
 
 class CvmImageError(Exception):
@@ -176,14 +177,15 @@ def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
     )
 
 
-def name_taken(ref: ImageRef, image_id: str, state: str | None) -> CvmImageError:
-    """The name belongs to an image that this resource did not make: say which, never take it over."""
+def name_taken(ref: ImageRef, image_id: str, state: str | None, made_by: str) -> CvmImageError:
+    """The name belongs to an image this resource cannot prove it made: say which and who made it, never take it."""
     return failure(
         "CreateImage",
         ref,
         "InvalidImageName.Duplicate",
-        f"image {image_id} ({state}) already has this name and was not made from {ref.instance_id} by this resource. "
-        "Choose another image_name, or delete or rename that image",
+        f"image {image_id} ({state}) already has this name, {made_by}, so this resource neither takes it over nor "
+        f"deletes it. Choose another image_name; or take the image over with adopt_image: {image_id} (the stack then "
+        "owns it, and `pulumi destroy` deletes it); or delete or rename it yourself",
     )
 
 

@@ -43,13 +43,15 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class Deadline:
-    """An absolute point in monotonic time by which an operation must be done."""
+    """An absolute point in monotonic time by which an operation must be done, and the setting it comes from (for
+    messages: "wait_timeout_minutes", or the resource's customTimeouts)."""
 
     at: float
+    limit: str = "wait_timeout_minutes"
 
     @classmethod
-    def after(cls, seconds: float) -> "Deadline":
-        return cls(time.monotonic() + seconds)
+    def after(cls, seconds: float, limit: str = "wait_timeout_minutes") -> "Deadline":
+        return cls(time.monotonic() + seconds, limit)
 
     def remaining(self) -> float:
         return max(0.0, self.at - time.monotonic())

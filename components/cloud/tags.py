@@ -24,29 +24,44 @@ def tag_endpoint(settings: ApiSettings) -> str | None:
 
 
 class TagApi:
-    """Tag API (2018-08-13) actions on CVM images, with the CVM client's credentials. Thread-safe."""
+    """Tag API (2018-08-13) actions on CVM images and instances, with the CVM client's credentials. Thread-safe."""
 
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
         self._client = TagClient(credential(settings), "", profile(settings, tag_endpoint(settings)))
 
-    def resource(self, image_id: str) -> str:
-        return f"qcs::cvm:{self.region}:uin/:image/{image_id}"
+    def resource(self, kind: str, resource_id: str) -> str:
+        """The six-segment name of a CVM `image` or `instance` of this region."""
+        return f"qcs::cvm:{self.region}:uin/:{kind}/{resource_id}"
 
-    def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+    def call(self, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
+        """Retried on transient errors until the deadline; `deadline` None: one attempt."""
+        if deadline is None:
+            return sent("tag", self._client, action, params)
         return retrying(deadline)(sent, "tag", self._client, action, params)
 
     def tag_image(self, image_id: str, tags: dict[str, str], deadline: Deadline) -> None:
-        """Bind (or re-value) these tags on the image, ten a request."""
+        self._tag(self.resource("image", image_id), tags, deadline)
+
+    def untag_image(self, image_id: str, keys: list[str], deadline: Deadline) -> None:
+        self._untag(self.resource("image", image_id), keys, deadline)
+
+    def tag_instance(self, instance_id: str, tags: dict[str, str], deadline: Deadline) -> None:
+        self._tag(self.resource("instance", instance_id), tags, deadline)
+
+    def untag_instance(self, instance_id: str, keys: list[str], deadline: Deadline | None) -> None:
+        self._untag(self.resource("instance", instance_id), keys, deadline)
+
+    def _tag(self, resource: str, tags: dict[str, str], deadline: Deadline) -> None:
+        """Bind (or re-value) these tags, ten a request."""
         items = list(tags.items())
         for start in range(0, len(items), TAG_BATCH):
             chunk = [{"TagKey": key, "TagValue": value} for key, value in items[start : start + TAG_BATCH]]
-            response = self.call("TagResources", {"ResourceList": [self.resource(image_id)], "Tags": chunk}, deadline)
-            _raise_failed(response, "TagResources")
+            _raise_failed(self.call("TagResources", {"ResourceList": [resource], "Tags": chunk}, deadline), "TagResources")
 
-    def untag_image(self, image_id: str, keys: list[str], deadline: Deadline) -> None:
+    def _untag(self, resource: str, keys: list[str], deadline: Deadline | None) -> None:
         for start in range(0, len(keys), TAG_BATCH):
-            params = {"ResourceList": [self.resource(image_id)], "TagKeys": keys[start : start + TAG_BATCH]}
+            params = {"ResourceList": [resource], "TagKeys": keys[start : start + TAG_BATCH]}
             _raise_failed(self.call("UnTagResources", params, deadline), "UnTagResources")
 
 

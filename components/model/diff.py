@@ -15,19 +15,27 @@ UPDATE_KEYS = keys_with(Effect.UPDATE)
 class ImageDiff:
     changed: tuple[str, ...]
     replaces: tuple[str, ...]
-    delete_before_replace: bool
+    detailed: dict[str, str]  # property -> its change as the engine's PropertyDiff kind names it (UPDATE_REPLACE, ...)
 
 
 def diff_image(olds: dict[str, Any], news: dict[str, Any], unknown: Collection[str] = ()) -> ImageDiff:
     """Compare the recorded outputs (which carry the inputs they were made from) with the new checked inputs, of
-    which `unknown` are not known yet (preview): those count as changed."""
+    which `unknown` are not known yet (preview): those count as changed. A replacement never needs the old image
+    deleted first: one that keeps the name swaps names at the end (operations/lifecycle.py)."""
     changed = tuple(
         key for key in REPLACE_KEYS + UPDATE_KEYS if key in unknown or _empty_as_none(olds.get(key)) != _empty_as_none(news.get(key))
     )
     replaces = tuple(key for key in changed if key in REPLACE_KEYS)
-    # Names are unique per region: a replacement that keeps the name (or may keep it) must delete the old image first.
-    name_may_collide = "image_name" in unknown or news.get("image_name") == olds.get("image_name")
-    return ImageDiff(changed, replaces, bool(replaces) and name_may_collide)
+    detailed = {key: _kind(olds.get(key), news.get(key), key in unknown) + ("_REPLACE" if key in replaces else "") for key in changed}
+    return ImageDiff(changed, replaces, detailed)
+
+
+def _kind(old: Any, new: Any, unknown: bool) -> str:
+    if unknown:
+        return "UPDATE"
+    if _empty_as_none(old) is None:
+        return "ADD"
+    return "DELETE" if _empty_as_none(new) is None else "UPDATE"
 
 
 def _empty_as_none(value: Any) -> Any:

@@ -16,11 +16,11 @@ IMAGE_DESCRIPTION_MAX = 256
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 DISK_ID = re.compile(r"^disk-[a-z0-9]{8}$")
-# The tag service's rules (Tencent Cloud tag "Use Limits"): at most 50 tags a resource (one is the provider's marker),
+# The tag service's rules (Tencent Cloud tag "Use Limits"): at most 50 tags a resource (four are the provider's marks),
 # keys 1-127 and values 1-255 characters of letters, digits, CJK, inner spaces and a few signs; reserved key prefixes.
 TAG_KEY_MAX = 127
 TAG_VALUE_MAX = 255
-USER_TAGS_MAX = 49
+USER_TAGS_MAX = 46
 RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project", "qcs:", "项目", "pulumi-cvm-image:")
 TAG_CHARACTERS = re.compile(r"^[A-Za-z0-9\u3400-\u4dbf\u4e00-\u9fff +\-=._:/@()\[\],;><（）【】：]+$")
 TAG_CHARACTERS_TEXT = "letters, digits, CJK characters, inner spaces and + - = . _ : / @ ( ) [ ] , ; > <"
@@ -141,7 +141,7 @@ class ImageInputs(BaseModel):
     def _tag_rules(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         if value is not None and len(value) > USER_TAGS_MAX:
             raise PydanticCustomError(
-                "tags", "must hold at most {max} tags (the tag service allows 50 a resource; one is the provider's marker), got {count}",
+                "tags", "must hold at most {max} tags (the tag service allows 50 a resource; four are the provider's marks), got {count}",
                 {"max": USER_TAGS_MAX, "count": len(value)},
             )
         for key, tag_value in (value or {}).items():
@@ -277,6 +277,7 @@ OUTPUT_KEYS = (
     "architecture",
     "snapshot_ids",
     "copies",
+    "claim",  # the token this record holds on the image (ownership.py), matched by the tag pulumi-cvm-image:claim
 )
 
 

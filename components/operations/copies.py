@@ -9,8 +9,9 @@ from ..cloud.errors import CvmImageError, ImageRef, name_taken
 from ..cloud.retry import Deadline, retrying, tolerating
 from ..waiting.grace import look_again
 from ..waiting.poller import ImagePoller, Reporter
-from .facts import FAILED_STATES, MARKER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
+from .facts import FAILED_STATES, MARKER_TAG_KEY, OWNER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
 from .images import ImageService
+from .ownership import Owner, maker_text
 from .sharing import unshare_all
 
 # SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
@@ -112,7 +113,7 @@ class Copies:
         holders = look_again(look, VISIBILITY_GRACE_SECONDS, deadline) or []
         for candidate in holders:
             if not _is_copy_of(candidate, image, instance_id):
-                raise name_taken(ref.elsewhere(region), candidate["ImageId"], candidate.get("ImageState"))
+                raise name_taken(ref.elsewhere(region), candidate["ImageId"], candidate.get("ImageState"), maker_text(candidate, Owner.of(ref), ref.instance_id))
             return candidate
         return None
 
@@ -124,7 +125,7 @@ class Copies:
         if copy.get("ImageState") in FAILED_STATES:
             where.images.delete(copy_id, True, here, deadline)
             return False
-        tags = {MARKER_TAG_KEY: instance_id, COPY_OF_TAG_KEY: image["ImageId"]}
+        tags = {MARKER_TAG_KEY: instance_id, OWNER_TAG_KEY: Owner.of(ref).tag, COPY_OF_TAG_KEY: image["ImageId"]}
         if not bound_tags(copy).items() >= tags.items():
             where.api.tags.tag_image(copy_id, tags, deadline)
         return True

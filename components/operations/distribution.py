@@ -2,7 +2,7 @@
 accounts it (and, with share_copies, each copy) is shared with. No Pulumi types here."""
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cloud.client import Image
@@ -13,6 +13,22 @@ from .copies import Copies, Regions
 from .sharing import reshare, unshare_all, unshared
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What ModifyImageAttribute sets on an image and its copies."""
+
+    name: str
+    description: str
+    family: str
+    deprecated: bool
+
+    @classmethod
+    def of(cls, values: ImageInputs | dict[str, Any]) -> "Attributes":
+        """From checked inputs, or from a resource's recorded outputs."""
+        get = values.get if isinstance(values, dict) else lambda key: getattr(values, key)
+        return cls(str(get("image_name")), get("image_description") or "", get("image_family") or "", bool(get("deprecated")))
 
 
 @dataclass(frozen=True)
@@ -60,18 +76,38 @@ class Distributor:
         with translated("DeleteImages", ref, THEN):
             self._copies.delete({region: copy_id for region, copy_id in copies.items() if region not in kept}, inputs.delete_bound_snapshots, ref, deadline)
         refamily = (old.family, old.deprecated) != (new.family, new.deprecated)
+        attributes = Attributes.of(inputs)
         with translated("ModifyImageAttribute/ModifyImageSharePermission", ref, THEN):
-            self._modify(None, image["ImageId"], inputs, old.accounts, new.accounts, rename, refamily, ref, deadline)
+            self._modify(None, image["ImageId"], attributes, old.accounts, new.accounts, rename, refamily, ref, deadline)
             for region, copy_id in kept.items():
-                self._modify(region, copy_id, inputs, old.copy_accounts, new.copy_accounts, rename, refamily, ref, deadline)
+                self._modify(region, copy_id, attributes, old.copy_accounts, new.copy_accounts, rename, refamily, ref, deadline)
         missing = [region for region in new.regions if region not in kept]
         if not missing:
             return kept
         with translated("SyncImages", ref, THEN):
             made = self._copies.make(image, inputs.instance_id, missing, ref, deadline)
             for region, copy_id in made.items():
-                self._modify(region, copy_id, inputs, (), new.copy_accounts, False, new.deprecated, ref, deadline)
+                self._modify(region, copy_id, attributes, (), new.copy_accounts, False, new.deprecated, ref, deadline)
         return {**kept, **made}
+
+    def rename_all(self, image_id: str, recorded: dict[str, Any], name: str, ref: ImageRef, deadline: Deadline) -> None:
+        """Give the image and its recorded copies `name`, their shares kept (each is unshared for the call)."""
+        attributes = replace(Attributes.of(recorded), name=name)
+        shared = Distribution.of(recorded)
+        self._modify(None, image_id, attributes, shared.accounts, shared.accounts, True, False, ref, deadline)
+        for region, copy_id in (recorded.get("copies") or {}).items():
+            self._modify(region, copy_id, attributes, shared.copy_accounts, shared.copy_accounts, True, False, ref, deadline)
+
+    def tag_all(self, image_id: str, recorded: dict[str, Any], tags: dict[str, str], untag: list[str], deadline: Deadline) -> None:
+        """Set `tags` on and remove `untag` from the image and its recorded copies."""
+        targets = [(self._regions.home.api, image_id)] + [
+            (self._regions[region].api, copy_id) for region, copy_id in (recorded.get("copies") or {}).items()
+        ]
+        for api, target in targets:
+            if tags:
+                api.tags.tag_image(target, tags, deadline)
+            if untag:
+                api.tags.untag_image(target, untag, deadline)
 
     def remove(self, image: Image, props: dict[str, Any], ref: ImageRef, deadline: Deadline) -> None:
         """Delete every copy (the recorded ones and any a failed run made without recording) and unshare the image,
@@ -110,7 +146,7 @@ class Distributor:
         }
 
     def _modify(
-        self, region: str | None, image_id: str, inputs: ImageInputs, old_accounts: tuple[str, ...], accounts: tuple[str, ...],
+        self, region: str | None, image_id: str, attributes: Attributes, old_accounts: tuple[str, ...], accounts: tuple[str, ...],
         rename: bool, refamily: bool, ref: ImageRef, deadline: Deadline,
     ) -> None:
         """Rename and re-family one image (the source, or the copy in `region`) unshared, then share it as declared.
@@ -125,6 +161,6 @@ class Distributor:
             return
         with unshared(where.api, image_id, list(accounts), deadline) if old_accounts or accounts else nullcontext():
             if rename:
-                where.images.rename(image_id, inputs.image_name, inputs.image_description or "", here, deadline)
+                where.images.rename(image_id, attributes.name, attributes.description, here, deadline)
             if refamily:
-                where.api.set_family(image_id, inputs.image_family or "", bool(inputs.deprecated), deadline)
+                where.api.set_family(image_id, attributes.family, attributes.deprecated, deadline)

@@ -8,9 +8,13 @@ from typing import Any
 from ..cloud.client import TRUE_FALSE, Image
 from ..model.inputs import ImageInputs
 
-# CreateImage tags every image with the instance it came from, so a retry or a later `pulumi up` can prove an
-# image with the right name is the one an earlier attempt made (the API has no idempotency token).
-MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"
+# The provider's marks on the images it makes (ownership.py says what each proves). The API has no idempotency token:
+# these tags are how a retry or a later `pulumi up` recognises what an earlier attempt made.
+PROVIDER_TAG_PREFIX = "pulumi-cvm-image:"
+MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"  # the instance it was made from
+OWNER_TAG_KEY = "pulumi-cvm-image:owner"  # the resource that made it
+CLAIM_TAG_KEY = "pulumi-cvm-image:claim"  # its create finished; the token its record in the stack holds
+RETIRED_TAG_KEY = "pulumi-cvm-image:retired"  # set aside by a replacement, at this time (ISO 8601)
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
 FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
 RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
@@ -21,13 +25,34 @@ VISIBILITY_GRACE_SECONDS = 60.0  # a just-created (or still building) image may 
 READ_GRACE_SECONDS = 5.0  # refresh and adopt re-check a missing image this long before calling it gone
 TAG_GRACE_SECONDS = 6.0  # an image found by name is re-read this long for its marker tag to be bound
 
-def create_params(inputs: ImageInputs) -> dict[str, Any]:
-    """CreateImage with what the user set, plus the marker tag.
+def side_name(name: str, label: str) -> str:
+    """A name beside `name` that fits the API's 60 characters: `<name>-<label>`, `name` shortened as needed."""
+    suffix = f"-{label}"
+    return name[: 60 - len(suffix)] + suffix
+
+
+def retired_name(name: str, at: float) -> str:
+    """The name an image gets when a replacement sets it aside: the declared name and when it was retired (UTC)."""
+    return side_name(name, "retired-" + time.strftime("%Y%m%d-%H%M%S", time.gmtime(at)))
+
+
+def pending_name(name: str, replaced_id: str) -> str:
+    """The name a same-name replacement is built under until it takes the name: the same for every attempt at
+    replacing one image, so an interrupted attempt is found again."""
+    return side_name(name, "next-" + replaced_id.removeprefix("img-"))
+
+
+def iso_time(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+
+
+def create_params(inputs: ImageInputs, name: str, marks: dict[str, str]) -> dict[str, Any]:
+    """CreateImage with what the user set, under `name`, with the provider's `marks` among the tags.
 
     Never `Reboot` (removed from the API in 2019) and no `ForcePoweroff` unless live_image: the provider itself stops a
     running instance for the image (see power.py); ForcePoweroff "false" is today's live image.
     """
-    params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": inputs.image_name}
+    params: dict[str, Any] = {"InstanceId": inputs.instance_id, "ImageName": name}
     if inputs.image_description is not None:
         params["ImageDescription"] = inputs.image_description
     if inputs.live_image:
@@ -36,14 +61,9 @@ def create_params(inputs: ImageInputs) -> dict[str, Any]:
         params["Sysprep"] = TRUE_FALSE[inputs.sysprep]
     if inputs.data_disk_ids:
         params["DataDiskIds"] = list(inputs.data_disk_ids)
-    tags = {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
+    tags = {**(inputs.tags or {}), **marks}
     params["TagSpecification"] = [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
     return params
-
-
-def declared_tags(inputs: ImageInputs) -> dict[str, str]:
-    """The tags the image must carry: the user's and the marker."""
-    return {**(inputs.tags or {}), MARKER_TAG_KEY: inputs.instance_id}
 
 
 def bound_tags(image: Image) -> dict[str, str]:
@@ -51,7 +71,7 @@ def bound_tags(image: Image) -> dict[str, str]:
 
 
 def user_tags(image: Image) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in image.get("Tags") or [] if tag["Key"] != MARKER_TAG_KEY}
+    return {key: value for key, value in bound_tags(image).items() if not key.startswith(PROVIDER_TAG_PREFIX)}
 
 
 def live_outputs(image: Image) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What happens to one image in the cloud: create (idempotently), wait, adopt, read, rename, retag, delete."""
+"""What happens to one image in one region: build (idempotently), wait, adopt, read, rename, retag, delete."""
 
 import time
 
@@ -8,6 +8,7 @@ from ..cloud.errors import (
     CREATED_NEXT,
     DELETED_NEXT,
     READ_NEXT,
+    REPLACED_NEXT,
     CvmImageError,
     ImageRef,
     name_taken,
@@ -16,56 +17,141 @@ from ..cloud.errors import (
 from ..cloud.retry import Deadline, code_in, retrying, tolerating
 from ..model.inputs import IMAGE_ID, ImageInputs
 from ..waiting.grace import look_again
-from ..waiting.poller import ImagePoller, Settled, WaitCancelled, WaitEnded
+from ..waiting.poller import ImagePoller, Reporter, Settled, WaitCancelled, WaitEnded, to_stderr
 from ..waiting.readiness import wait_for_poweroff
 from .facts import (
+    CLAIM_TAG_KEY,
     FAILED_STATES,
-    MARKER_TAG_KEY,
+    PROVIDER_TAG_PREFIX,
     READ_GRACE_SECONDS,
     TAG_GRACE_SECONDS,
     VISIBILITY_GRACE_SECONDS,
     bound_tags,
     create_params,
-    declared_tags,
     gone,
-    marker_of,
     settled_or_missing_for,
     tags_may_be_pending,
 )
+from .ownership import Maker, Owner, claim_of, made_by, maker_text, marks, owner_tag
 from .power import BuilderPower, Hold
 
 NOT_FOUND = "InvalidImageId.NotFound"
 BUSY = "InvalidImageId.IncorrectState"  # still building (or syncing): wait, then do it
+DUPLICATE = "InvalidImageName.Duplicate"
+TASK_RUNNING = "MutexOperation.TaskRunning"
 
 
 class ImageService:
-    """Image operations against one account and region, sharing the process's poller."""
+    """Image operations against one account and region, sharing the process's poller. `warn` reaches the resource's
+    row of `pulumi up` with something the user should know although the operation went through."""
 
-    def __init__(self, api: CvmApi, poller: ImagePoller) -> None:
+    def __init__(self, api: CvmApi, poller: ImagePoller, warn: Reporter = to_stderr) -> None:
         self._api = api
         self._poller = poller
         self._power = BuilderPower(api, poller)
+        self._warn = warn
         self.region = api.region
 
-    def create(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> tuple[Image, str | None]:
-        """Converge on exactly one NORMAL image for these inputs; returns it and CreateImage's RequestId."""
+    def build(self, inputs: ImageInputs, name: str, ref: ImageRef, deadline: Deadline) -> tuple[Image, str | None]:
+        """Converge on one NORMAL image named `name`, made by this resource from these inputs; with CreateImage's
+        RequestId (None when an image of this resource already held the name and was taken over as it is)."""
         hold = Hold()
         try:
-            with translated("CreateImage", ref, CREATED_NEXT):
+            with translated("CreateImage", ref, CREATED_NEXT if name == ref.image_name else REPLACED_NEXT):
                 if inputs.wait_for_poweroff:
                     wait_for_poweroff(self._poller, inputs.instance_id, ref, deadline)
-                image_id, request_id = self._start(inputs, ref, deadline, hold)
+                image_id, request_id, own = self._start(inputs, name, ref, deadline, hold)
             ref = ref.identified(image_id)
             with translated("CreateImage", ref, ADOPTED_NEXT):
                 image = self._built(image_id, inputs, ref, deadline)
         except CvmImageError as error:
-            restarted = self._power.release_after_failure(hold, inputs.instance_id)
+            restarted = self._power.finish_after_failure(hold, inputs, ref)
             raise (CvmImageError(f"{error} {restarted}") if restarted else error) from None
         with translated("StartInstances", ref, f"Instance {inputs.instance_id} was left STOPPED: start it yourself."):
-            self._power.release(hold, inputs.instance_id, deadline)
-        with translated("TagResources", ref, ADOPTED_NEXT):
-            image = self._bind_tags(image, inputs, deadline)
+            self._power.finish(hold, inputs, ref, deadline)
+        if own is not None and claim_of(own):
+            self._warn(ref.urn, _TAKEN_OVER.format(image=image_id, name=name))
         return image, request_id
+
+    def holder(
+        self, name: str, ref: ImageRef, deadline: Deadline, patient: bool = False, replacing: str | None = None
+    ) -> Image | None:
+        """The image of this resource that holds `name`, or None when no image does (a failed one of ours is deleted
+        first). An image that holds it and that this resource cannot prove it made is named in the error; the image
+        `replacing` (the one this resource's record holds, being replaced) is this resource's whatever it was made from.
+
+        `patient`: the name is known to be taken (InvalidImageName.Duplicate, or CreateImage answered without an id),
+        so "none" means "not visible yet": look again for VISIBILITY_GRACE_SECONDS before giving up.
+        """
+        holder, me = self._holding(name, deadline, patient), Owner.of(ref)
+        if holder is None:
+            if patient:
+                raise CvmImageError(
+                    f"CreateImage said the name of {ref.describe()} is taken, but no image of that name appeared "
+                    f"in DescribeImages within {VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again."
+                )
+            return None
+        if holder["ImageId"] != replacing and made_by(holder, me, ref.instance_id) is not Maker.THIS_RESOURCE:
+            raise name_taken(ref, holder["ImageId"], holder.get("ImageState"), maker_text(holder, me, ref.instance_id))
+        if holder.get("ImageState") in FAILED_STATES:
+            self._discard(holder["ImageId"], deadline)
+            return None
+        return holder
+
+    def _holding(self, name: str, deadline: Deadline, patient: bool) -> Image | None:
+        """The image holding `name` (names are unique per region), once its tags can be believed: an image without
+        the provider's owner mark yet may still have CreateImage's tags on their way (TAG_GRACE_SECONDS)."""
+        started = time.monotonic()
+
+        def look() -> list[Image] | None:
+            images = self._api.images_named(name, deadline)
+            if not images:
+                return None if patient else []
+            unmarked = owner_tag(images[0]) is None and tags_may_be_pending(images[0])
+            return None if unmarked and time.monotonic() - started < min(TAG_GRACE_SECONDS, deadline.remaining()) else images
+
+        found = look_again(look, VISIBILITY_GRACE_SECONDS, deadline)
+        return found[0] if found else None
+
+    def _start(
+        self, inputs: ImageInputs, name: str, ref: ImageRef, deadline: Deadline, hold: Hold
+    ) -> tuple[str, str | None, Image | None]:
+        """The image's id, CreateImage's RequestId, and the image of this resource that was there already (taken over
+        without CreateImage: an interrupted attempt, or a finished image whose record the stack lost)."""
+        for attempt in retrying(deadline):
+            with attempt:
+                return self._start_once(inputs, name, ref, deadline, hold, maybe_done=attempt.retry_state.attempt_number > 1)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _start_once(
+        self, inputs: ImageInputs, name: str, ref: ImageRef, deadline: Deadline, hold: Hold, maybe_done: bool
+    ) -> tuple[str, str | None, Image | None]:
+        """One CreateImage, unless an earlier attempt (this run's, whose answer was lost) already made the image."""
+        if maybe_done and (own := self.holder(name, ref, deadline)):
+            return own["ImageId"], None, own
+        # Look before stopping a running instance: an image of this resource that holds the name is taken over, and
+        # the instance keeps running.
+        if own := self._power.prepare(inputs, ref, deadline, hold, look=lambda: self.holder(name, ref, deadline)):
+            return own["ImageId"], None, own
+        params = create_params(inputs, name, marks(inputs, Owner.of(ref)))
+        with tolerating(DUPLICATE, TASK_RUNNING) as refused:
+            response = self._api.call_once("CreateImage", params)
+        if refused.code:
+            # A Duplicate name may belong to an image DescribeImages does not show yet: look for it patiently.
+            duplicate = code_in(refused.code, (DUPLICATE,))
+            if own := self.holder(name, ref, deadline, patient=duplicate):
+                return own["ImageId"], None, own
+            if not duplicate:
+                raise refused.error  # an image task still running: the retry policy waits it out
+            # The name was taken by an image of ours that had failed, and `holder` has just cleared it away.
+            response = self._api.call_once("CreateImage", params)
+        if response.get("ImageId"):
+            return response["ImageId"], response.get("RequestId"), None
+        # The seed's CreateImage answers with a RequestId only: find the image by its exact name.
+        made = self.holder(name, ref, deadline, patient=True)
+        if made is None:
+            raise CvmImageError(f"CreateImage accepted {ref.describe()} but no image of that name appeared. Run `pulumi up` again.")
+        return made["ImageId"], response.get("RequestId"), None
 
     def _built(self, image_id: str, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> Image:
         """The new image once NORMAL; a failed build is deleted and explained."""
@@ -83,93 +169,25 @@ class ImageService:
             )
         return image
 
-    def _bind_tags(self, image: Image, inputs: ImageInputs, deadline: Deadline) -> Image:
-        """TagSpecification binds asynchronously: set the declared tags and the marker now if they are not bound yet."""
+    def claim(self, image: Image, tags: dict[str, str], claim: str, deadline: Deadline) -> Image:
+        """Give the image these tags (TagSpecification binds late, and a taken-over image has older ones) and the
+        claim of the record that now holds it."""
         bound = bound_tags(image)
-        missing = {key: value for key, value in declared_tags(inputs).items() if bound.get(key) != value}
-        if not missing:
-            return image
-        self._api.tags.tag_image(image["ImageId"], missing, deadline)
+        wanted = {**tags, CLAIM_TAG_KEY: claim}
+        missing = {key: value for key, value in wanted.items() if bound.get(key) != value}
+        if missing:
+            self._api.tags.tag_image(image["ImageId"], missing, deadline)
         return {**image, "Tags": [{"Key": key, "Value": value} for key, value in {**bound, **missing}.items()]}
 
     def retag(self, image_id: str, old: dict[str, str], new: dict[str, str], ref: ImageRef, deadline: Deadline) -> None:
-        """Tags change in place through the Tag API; the marker tag is never touched here."""
-        changed = {key: value for key, value in new.items() if old.get(key) != value and key != MARKER_TAG_KEY}
-        removed = [key for key in old if key not in new and key != MARKER_TAG_KEY]
+        """The user's tags change in place through the Tag API; the provider's own marks are never touched here."""
+        changed = {key: value for key, value in new.items() if old.get(key) != value}
+        removed = [key for key in old if key not in new and not key.startswith(PROVIDER_TAG_PREFIX)]
         with translated("TagResources" if changed else "UnTagResources", ref, "The next `pulumi up` sets the tags again."):
             if changed:
                 self._api.tags.tag_image(image_id, changed, deadline)
             if removed:
                 self._api.tags.untag_image(image_id, removed, deadline)
-
-    def _start(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, hold: Hold) -> tuple[str, str | None]:
-        for attempt in retrying(deadline):
-            with attempt:
-                return self._start_once(inputs, ref, deadline, hold, maybe_done=attempt.retry_state.attempt_number > 1)
-        raise AssertionError("unreachable: tenacity reraises the last error")
-
-    def _start_once(
-        self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, hold: Hold, maybe_done: bool
-    ) -> tuple[str, str | None]:
-        """One CreateImage, unless an earlier attempt (this run's or a dead `pulumi up`'s) already made the image."""
-        if maybe_done and (own := self._own_image(inputs, ref, deadline)):
-            return own["ImageId"], None
-        self._power.prepare(inputs, ref, deadline, hold)
-        with tolerating("InvalidImageName.Duplicate", "MutexOperation.TaskRunning") as refused:
-            response = self._api.call_once("CreateImage", create_params(inputs))
-        if refused.code:
-            # A Duplicate name may belong to an image DescribeImages does not show yet: look for it patiently.
-            duplicate = code_in(refused.code, ("InvalidImageName.Duplicate",))
-            if own := self._own_image(inputs, ref, deadline, patient=duplicate):
-                return own["ImageId"], None
-            if not duplicate:
-                raise refused.error  # an image task still running: the retry policy waits it out
-            # The name was taken by an image of ours that had failed, and _own_image has just cleared it away.
-            response = self._api.call_once("CreateImage", create_params(inputs))
-        if response.get("ImageId"):
-            return response["ImageId"], response.get("RequestId")
-        # The seed's CreateImage answers with a RequestId only: find the image by its exact name.
-        own = self._own_image(inputs, ref, deadline, patient=True)
-        if own is None:
-            raise CvmImageError(f"CreateImage accepted {ref.describe()} but no image of that name appeared. Run `pulumi up` again.")
-        return own["ImageId"], response.get("RequestId")
-
-    def _own_image(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, patient: bool = False) -> Image | None:
-        """The live image with this exact name if this resource made it; a failed one is cleared away first.
-
-        `patient`: the name is known to be taken (InvalidImageName.Duplicate, or CreateImage answered without an id),
-        so an empty answer means "not visible yet": look again for VISIBILITY_GRACE_SECONDS before giving up. An image
-        without its marker tag yet (bound a moment after CreateImage) is looked at again for TAG_GRACE_SECONDS either
-        way.
-        """
-        holder = self._holder(inputs.image_name, deadline, patient)
-        if holder is None:
-            if patient:
-                raise CvmImageError(
-                    f"CreateImage said the name of {ref.describe()} is taken, but no image of that name appeared "
-                    f"in DescribeImages within {VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again."
-                )
-            return None
-        if marker_of(holder) != inputs.instance_id:
-            raise name_taken(ref, holder["ImageId"], holder.get("ImageState"))
-        if holder.get("ImageState") in FAILED_STATES:
-            self._discard(holder["ImageId"], deadline)
-            return None
-        return holder
-
-    def _holder(self, name: str, deadline: Deadline, patient: bool) -> Image | None:
-        """The image holding `name` (names are unique per region), once its tags can be believed."""
-        started = time.monotonic()
-
-        def look() -> list[Image] | None:
-            images = self._api.images_named(name, deadline)
-            if not images:
-                return None if patient else []
-            unmarked = marker_of(images[0]) is None and tags_may_be_pending(images[0])
-            return None if unmarked and time.monotonic() - started < min(TAG_GRACE_SECONDS, deadline.remaining()) else images
-
-        found = look_again(look, VISIBILITY_GRACE_SECONDS, deadline)
-        return found[0] if found else None
 
     def _wait_settled(self, image_id: str, ref: ImageRef, deadline: Deadline, then: str) -> Image | None:
         """The image once it is no longer busy; None if it stayed missing for VISIBILITY_GRACE_SECONDS."""
@@ -196,8 +214,8 @@ class ImageService:
             if isinstance(ended, WaitCancelled):
                 raise CvmImageError(f"Cancelled while waiting for {ref.describe()}: it was left {state}. {then}") from None
             raise CvmImageError(
-                f"{ref.describe()} is still {state} when wait_timeout_minutes ran out: it was left in place. {then} "
-                "Raise wait_timeout_minutes if this takes longer."
+                f"{ref.describe()} is still {state} when {deadline.limit} ran out: it was left in place. {then} "
+                f"Raise {deadline.limit} if this takes longer."
             ) from None
 
     def adopt(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> Image:
@@ -232,8 +250,12 @@ class ImageService:
         with translated("DescribeImages", ref, READ_NEXT):
             return self._patiently_by_id(image_id, deadline)
 
+    def find(self, image_id: str, deadline: Deadline) -> Image | None:
+        """The image as DescribeImages shows it now (None: missing, perhaps not visible yet)."""
+        return self._api.describe_images([image_id], deadline).get(image_id)
+
     def _patiently_by_id(self, image_id: str, deadline: Deadline) -> Image | None:
-        return look_again(lambda: self._api.describe_images([image_id], deadline).get(image_id), READ_GRACE_SECONDS, deadline)
+        return look_again(lambda: self.find(image_id, deadline), READ_GRACE_SECONDS, deadline)
 
     def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
         then = "The next `pulumi up` renames it."
@@ -260,3 +282,11 @@ class ImageService:
     def _discard(self, image_id: str, deadline: Deadline) -> None:
         with tolerating(NOT_FOUND):
             self._api.delete_image(image_id, delete_snapshots=True, deadline=deadline)
+
+
+_TAKEN_OVER = (
+    "Image {image} ('{name}'), which this resource made and finished earlier, held the name and was taken over as it "
+    "is, not rebuilt: the stack had no record of it (after `pulumi state delete`), or this is `pulumi up --replace`, "
+    "which the engine does not announce to providers. To rebuild an image that keeps its name, see the README, "
+    "\"What a change does\"."
+)

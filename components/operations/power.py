@@ -1,20 +1,37 @@
 """The builder's power around its image: keep the seed's promise on today's API. A running instance is shut down for
 the image (soft unless force_poweroff), so the image misses no data, and started again once the image has settled.
 
-Creates of this process imaging the same instance at once share one stop and one start: the first stops it, the last
-starts it.
+The provider records on the instance (a tag, through the Tag API, before it stops it) that it stopped it for an image
+of a resource. Whichever operation finishes, takes over or gives up on that image starts the instance again and clears
+the record: this process's create, or, after a Ctrl-C or a killed `pulumi up`, the next `up`'s. An instance the
+provider did not stop (no record, no hold) is never started. Creates of this process imaging the same instance at once
+share one stop and one start: the first stops it, the last starts it.
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..cloud.client import CvmApi, Instance
+from ..cloud.cancel import CANCELLATION, Cancellation
+from ..cloud.client import CvmApi, Image, Instance
 from ..cloud.errors import CvmImageError, ImageRef, refused_running
 from ..cloud.retry import Deadline, error_code
 from ..model.inputs import ImageInputs
 from ..waiting.poller import ImagePoller, WaitEnded
+from .facts import bound_tags
+from .ownership import Owner
 
 RESTART_DEADLINE_SECONDS = 120.0  # starting the instance again after a failed create
+STOPPED_FOR_TAG_PREFIX = "pulumi-cvm-image:stopped-for:"  # + the resource's URN hash; value: the image's name
+
+
+def record_key(me: Owner) -> str:
+    return STOPPED_FOR_TAG_PREFIX + me.resource
+
+
+def _never_stopped(inputs: ImageInputs) -> bool:
+    """live_image images the instance as it runs; with wait_for_poweroff it powers itself off and stays off."""
+    return bool(inputs.live_image or inputs.wait_for_poweroff)
 
 
 @dataclass
@@ -25,56 +42,105 @@ class Hold:
 
 
 class BuilderPower:
-    def __init__(self, api: CvmApi, poller: ImagePoller) -> None:
+    def __init__(self, api: CvmApi, poller: ImagePoller, cancellation: Cancellation = CANCELLATION) -> None:
         self._api = api
         self._poller = poller
-        self._holds: dict[str, int] = {}  # instance id -> creates holding it stopped
+        self._cancellation = cancellation
+        self._holds: dict[str, int] = {}  # instance id -> creates of this process holding it stopped
         self._lock = threading.Lock()
+        self._finishing = threading.Lock()
 
-    def prepare(self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, hold: Hold) -> None:
+    def prepare(
+        self, inputs: ImageInputs, ref: ImageRef, deadline: Deadline, hold: Hold, look: Callable[[], Image | None]
+    ) -> Image | None:
         """Make the instance ready for CreateImage: stopped if it runs (live_image: as it is). `hold` records
-        whether this create now holds it stopped."""
+        whether this create now holds it stopped. Before it would stop a running instance it calls `look`: the image
+        that finds (one this resource made already) is returned instead, and the instance is left running."""
         if inputs.live_image:
-            return
+            return None
         instance_id = inputs.instance_id
         if not hold.stopped and self._join(instance_id):  # another create stopped it: share its stop and its start
             hold.stopped = True
+            self._record(instance_id, ref, deadline)
             self._wait_stopped(instance_id, ref, deadline)
-            return
+            return None
         state = self._state(instance_id, deadline)
         if state == "STOPPING" and hold.stopped:
             state = self._wait_stopped(instance_id, ref, deadline)
         if state != "RUNNING":
-            return  # stopped (or no such instance, or in transition): CreateImage answers, and is retried if it will pass
+            return None  # stopped (or no such instance, or in transition): CreateImage answers, and is retried if it will pass
+        if not hold.stopped and (found := look()) is not None:
+            return found
         if inputs.reboot is False:
             raise refused_running(instance_id, ref)
         if not hold.stopped:
             hold.stopped = True
-            if not self._take(instance_id):
+            first = self._take(instance_id)
+            self._record(instance_id, ref, deadline)  # before the stop: a run killed after it leaves the record
+            if not first:
                 self._wait_stopped(instance_id, ref, deadline)
-                return
+                return None
         self._api.stop_instance(instance_id, hard=bool(inputs.force_poweroff), deadline=deadline)
         self._wait_stopped(instance_id, ref, deadline)
+        return None
 
-    def release(self, hold: Hold, instance_id: str, deadline: Deadline) -> None:
-        """The create went through: start the instance again if this create was its last holder."""
-        if hold.stopped and self._let_go(instance_id):
-            self._api.start_instance(instance_id, deadline)
+    def finish(self, hold: Hold, inputs: ImageInputs, ref: ImageRef, deadline: Deadline) -> None:
+        """The image has settled: clear this resource's record, and start the instance again if this resource stopped
+        it (now, or in a run that died) and nothing else holds it stopped."""
+        if not _never_stopped(inputs):
+            self._finish(hold, inputs.instance_id, Owner.of(ref), deadline)
 
-    def release_after_failure(self, hold: Hold, instance_id: str) -> str:
-        """The create failed: start the instance again if this create was its last holder; the sentence that says how
-        that went ("" when there was nothing to do)."""
-        if not (hold.stopped and self._let_go(instance_id)):
-            return ""
+    def finish_after_failure(self, hold: Hold, inputs: ImageInputs, ref: ImageRef) -> str:
+        """The create failed or was cancelled: `finish`, as far as the API allows now; the sentence that says how that
+        went ("" when there was nothing to do). After a cancel it tries once (the image may still hold the instance);
+        a record it could not clear is left for the next `pulumi up`."""
+        cancelled, instance_id = self._cancellation.cancelled, inputs.instance_id
+        if _never_stopped(inputs) or cancelled and not hold.stopped:
+            return ""  # a record an earlier run left waits for the next `pulumi up`: no call after a cancel
+        # This create stopped it: try hard to start it, unless cancelled (then once). Else only look once for a record
+        # an earlier run left: the create has just failed, perhaps because the API does not answer.
+        deadline = Deadline.after(RESTART_DEADLINE_SECONDS) if hold.stopped and not cancelled else None
+        me = Owner.of(ref)
         try:
-            self._api.start_instance(instance_id, Deadline.after(RESTART_DEADLINE_SECONDS))
+            started = self._finish(hold, instance_id, me, deadline)
         except Exception as exc:  # noqa: BLE001 - the create's own failure is the one to report
             reason = error_code(exc) or type(exc).__name__
             return (
-                f"Instance {instance_id}, stopped for the image, could not be started again ({reason}): start it yourself "
-                "(StartInstances or the console)."
+                f"Instance {instance_id}, stopped for the image, could not be started again now ({reason}): it is "
+                f"tagged {record_key(me)}, and the next `pulumi up` of this image starts it once the image is done; "
+                "or start it yourself (StartInstances or the console)."
             )
-        return f"Instance {instance_id}, stopped for the image, was started again."
+        return f"Instance {instance_id}, stopped for the image, was started again." if started else ""
+
+    def _finish(self, hold: Hold, instance_id: str, me: Owner, deadline: Deadline | None) -> bool:
+        """Let go of the instance; True when this started it. `deadline` None: one attempt of each call."""
+        with self._finishing:  # one finisher at a time, so the last one sees the others' records cleared
+            last = self._let_go(hold, instance_id)
+            instance = self._api.describe_instances([instance_id], deadline).get(instance_id)
+            if instance is None:
+                return False
+            records = {key for key in bound_tags(instance) if key.startswith(STOPPED_FOR_TAG_PREFIX)}
+            mine = record_key(me) in records
+            start = last and (hold.stopped or mine) and not records - {record_key(me)}
+            if start:  # before clearing the record: a start that fails leaves it for the next `pulumi up`
+                self._api.start_instance(instance_id, deadline)
+            if mine:
+                self._api.tags.untag_instance(instance_id, [record_key(me)], deadline)
+            return start
+
+    def _let_go(self, hold: Hold, instance_id: str) -> bool:
+        """This create is done with the instance; True unless another create of this process still holds it."""
+        with self._lock:
+            if hold.stopped:
+                left = self._holds.get(instance_id, 1) - 1
+                if left > 0:
+                    self._holds[instance_id] = left
+                else:
+                    self._holds.pop(instance_id, None)
+            return not self._holds.get(instance_id)
+
+    def _record(self, instance_id: str, ref: ImageRef, deadline: Deadline) -> None:
+        self._api.tags.tag_instance(instance_id, {record_key(Owner.of(ref)): ref.image_name}, deadline)
 
     def _state(self, instance_id: str, deadline: Deadline) -> str | None:
         instance = self._api.describe_instances([instance_id], deadline).get(instance_id)
@@ -95,16 +161,6 @@ class BuilderPower:
             self._holds[instance_id] = held + 1
             return held == 0
 
-    def _let_go(self, instance_id: str) -> bool:
-        """This create is done with the instance; True when it was the last holder, which starts it again."""
-        with self._lock:
-            left = self._holds.get(instance_id, 1) - 1
-            if left > 0:
-                self._holds[instance_id] = left
-                return False
-            self._holds.pop(instance_id, None)
-            return True
-
     def _wait_stopped(self, instance_id: str, ref: ImageRef, deadline: Deadline) -> str:
         def settled(instance: Instance | None) -> bool:
             return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING")
@@ -115,7 +171,7 @@ class BuilderPower:
             state = ended.last.get("InstanceState") if ended.last else "not visible"
             raise CvmImageError(
                 f"Instance {instance_id} was still {state} when waiting for it to stop for {ref.describe()} ended "
-                "(deadline or cancel). No image was made; the next `pulumi up` tries again."
+                f"({deadline.limit} or a cancel). No image was made; the next `pulumi up` tries again."
             ) from None
         state = instance.get("InstanceState") if instance else "gone"
         if state != "STOPPED":

@@ -35,11 +35,11 @@ def wait_for_poweroff(poller: ImagePoller, instance_id: str, ref: ImageRef, dead
         ) from None
     except WaitEnded as stopped:
         raise CvmImageError(
-            f"Builder instance {instance_id} was still {_state(stopped.last)} when wait_timeout_minutes ran out: it did "
+            f"Builder instance {instance_id} was still {_state(stopped.last)} when {deadline.limit} ran out: it did "
             f"not power itself off (wait_for_poweroff), so {ref.describe()} was not made and the instance was left as "
             "it is. Check that its provisioning finished (e.g. /var/log/cloud-init-output.log) and that it powers off "
-            f"at the end: {POWEROFF_HINT}. Then run `pulumi up` again, or raise wait_timeout_minutes if provisioning "
-            "takes longer."
+            f"at the end: {POWEROFF_HINT}. Then run `pulumi up` again, or raise {deadline.limit} if provisioning takes "
+            "longer."
         ) from None
     if _state(instance) != READY_STATE:
         raise CvmImageError(

@@ -7,9 +7,24 @@ from typing import Any
 
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
-from components.operations.facts import MARKER_TAG_KEY
+from components.cloud.errors import ImageRef
+from components.operations.facts import CLAIM_TAG_KEY, MARKER_TAG_KEY, OWNER_TAG_KEY
+from components.operations.ownership import Owner
 
 STOPPED = "ins-emu00001"  # seeded STOPPED instance, imaged without a shutdown
+
+
+def provider_marks(image_name: str, instance_id: str, urn: str | None = None) -> dict[str, str]:
+    """The marks the provider puts on an image it makes for the resource `urn` (None: a direct call in a test, where
+    the resource is known by its image name), as tags."""
+    owner = Owner.of(ImageRef(image_name=image_name, region="ap-guangzhou", urn=urn))
+    return {MARKER_TAG_KEY: instance_id, OWNER_TAG_KEY: owner.tag}
+
+
+def without_claim(tags: dict[str, str]) -> dict[str, str]:
+    """The tags less the claim, a fresh token each create; asserts the claim is there."""
+    assert CLAIM_TAG_KEY in tags, tags
+    return {key: value for key, value in tags.items() if key != CLAIM_TAG_KEY}
 
 
 def today_without_lags(emulator: Any, **config: Any) -> None:
@@ -21,11 +36,14 @@ def calls(emulator: Any, action: str | None = None) -> list[dict[str, Any]]:
     return [entry for entry in emulator.control.requests() if action is None or entry["action"] == action]
 
 
-def make_images(client: CvmClient, names: list[str], instance_id: str = STOPPED, marker: str | None = None) -> list[str]:
-    """CreateImage for each name (needs image_build_seconds=0, so no image task is left running); their ids."""
-    extra: dict[str, Any] = {}
-    if marker is not None:
-        extra["TagSpecification"] = [{"ResourceType": "image", "Tags": [{"Key": MARKER_TAG_KEY, "Value": marker}]}]
+def tag_specification(tags: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"ResourceType": "image", "Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}]
+
+
+def make_images(client: CvmClient, names: list[str], instance_id: str = STOPPED, tags: dict[str, str] | None = None) -> list[str]:
+    """CreateImage for each name (needs image_build_seconds=0, so no image task is left running), with `tags` (e.g.
+    `provider_marks(...)`: as if a resource had made it); their ids."""
+    extra = {"TagSpecification": tag_specification(tags)} if tags else {}
     return [
         client.call_json("CreateImage", {"InstanceId": instance_id, "ImageName": name, **extra})["Response"]["ImageId"]
         for name in names

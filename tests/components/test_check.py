@@ -105,8 +105,8 @@ def test_tag_rules():
     assert "may hold only" in check(**VALID, tags={"team": "a!b"})[1]["tags"]
     assert "may hold only" in check(**VALID, tags={" team": "x"})[1]["tags"]
     assert check(**VALID, tags={"团队": "基础 设施", "a+b=c": "x/y@z:1.0"})[1] == {}
-    assert "at most 49" in check(**VALID, tags={f"k{i}": "v" for i in range(50)})[1]["tags"]
-    assert check(**VALID, tags={f"k{i}": "v" for i in range(49)})[1] == {}
+    assert "at most 46" in check(**VALID, tags={f"k{i}": "v" for i in range(47)})[1]["tags"]
+    assert check(**VALID, tags={f"k{i}": "v" for i in range(46)})[1] == {}
 
 
 @pytest.mark.parametrize("stopping", [{"reboot": True}, {"force_poweroff": True}])

@@ -1,9 +1,10 @@
-"""diff: the whole table in the README ("What a change does")."""
+"""diff: the whole table in the README ("What a change does"), and the detailed diff that `preview --json` shows."""
 
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from components import CvmImageProvider
+from components.model.diff import diff_image
 
 OLD = {
     "__provider": "old-code",
@@ -28,6 +29,11 @@ INPUTS = {key: value for key, value in OLD.items() if key not in ("image_id", "i
 
 def diff(**changes):
     return CvmImageProvider().diff("img-abcd1234", OLD, {**INPUTS, **changes})
+
+
+def detailed(**changes):
+    news = {**INPUTS, **changes}
+    return diff_image(OLD, news, {key for key, value in news.items() if value == UNKNOWN}).detailed
 
 
 def test_nothing_changed_is_no_change():
@@ -59,34 +65,31 @@ def test_creation_only_settings_are_no_change(changes):
     [
         ({"instance_id": "ins-zzzz9999", "image_name": "web-base-v2"}, ["instance_id"]),
         ({"data_disk_ids": ["disk-aaaa1111"], "image_name": "web-base-v2"}, ["data_disk_ids"]),
+        ({"instance_id": "ins-zzzz9999"}, ["instance_id"]),
+        ({"data_disk_ids": ["disk-cccc3333"]}, ["data_disk_ids"]),
+        ({"instance_id": UNKNOWN}, ["instance_id"]),
+        ({"instance_id": "ins-zzzz9999", "image_name": UNKNOWN}, ["instance_id"]),
     ],
 )
-def test_replacement_with_a_new_name_creates_before_deleting(changes, replaces):
+def test_a_replacement_creates_the_new_image_before_the_old_is_deleted(changes, replaces):
+    """Whatever the name: one that keeps it is built under a pending name and swapped in (operations/lifecycle.py)."""
     result = diff(**changes)
-    assert result.changes is None  # DIFF_UNKNOWN: the engine renders the per-property diff
+    assert result.changes is True  # DIFF_SOME with the provider's detailed diff
     assert result.replaces == replaces
     assert result.delete_before_replace is False
 
 
-@pytest.mark.parametrize("key", ["instance_id", "data_disk_ids"])
-def test_replacement_keeping_the_name_deletes_first(key):
-    new_value = {"instance_id": "ins-zzzz9999", "data_disk_ids": ["disk-cccc3333"]}[key]
-    result = diff(**{key: new_value})
-    assert result.changes is None
-    assert result.replaces == [key]
-    assert result.delete_before_replace is True
-
-
-def test_unknown_instance_in_preview_means_replace():
-    result = diff(instance_id=UNKNOWN)
-    assert result.changes is None
-    assert result.replaces == ["instance_id"]
-    assert result.delete_before_replace is True
-
-
-def test_unknown_name_on_replace_is_treated_as_possibly_the_same():
-    result = diff(instance_id="ins-zzzz9999", image_name=UNKNOWN)
-    assert result.replaces == ["instance_id"] and result.delete_before_replace is True
+def test_the_detailed_diff_marks_replacing_properties():
+    assert detailed(instance_id="ins-zzzz9999", image_name="web-base-v2") == {
+        "instance_id": "UPDATE_REPLACE", "image_name": "UPDATE",
+    }
+    assert detailed(data_disk_ids=None) == {"data_disk_ids": "DELETE_REPLACE"}
+    assert detailed(instance_id=UNKNOWN) == {"instance_id": "UPDATE_REPLACE"}
+    assert detailed(tags=None, image_description=None) == {"tags": "DELETE", "image_description": "DELETE"}
+    assert detailed(copy_to_regions=["ap-shanghai"]) == {"copy_to_regions": "ADD"}
+    assert diff_image({**OLD, "data_disk_ids": None}, {**INPUTS, "data_disk_ids": ["disk-aaaa1111"]}).detailed == {
+        "data_disk_ids": "ADD_REPLACE"
+    }
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,7 @@ def test_unknown_name_on_replace_is_treated_as_possibly_the_same():
 )
 def test_in_place_updates(changes):
     result = diff(**changes)
-    assert result.changes is None
+    assert result.changes is True
     assert result.replaces == []
     assert result.delete_before_replace is False
 
@@ -122,5 +125,5 @@ def test_data_disk_order_is_no_change():
 
 def test_diff_makes_no_api_call_and_needs_no_credentials():
     provider = CvmImageProvider()  # never configured: any API use would fail for lack of credentials
-    assert provider.diff("img-abcd1234", OLD, {**INPUTS, "image_name": "renamed"}).changes is None
-    assert provider._service is None
+    assert provider.diff("img-abcd1234", OLD, {**INPUTS, "image_name": "renamed"}).changes is True
+    assert provider._lifecycle is None

@@ -76,7 +76,8 @@ def test_a_name_taken_by_a_foreign_image_names_that_image(emulator, cvm_client):
 
     assert message.startswith(PREFIX + "InvalidImageName.Duplicate: ")
     fix = detail_of(message, "InvalidImageName.Duplicate")
-    assert f"image {other} (" in fix and f"was not made from {STOPPED}" in fix and "Choose another image_name" in fix
+    assert f"image {other} (" in fix and "made by nothing of this provider" in fix and "neither takes it over nor deletes it" in fix
+    assert "Choose another image_name" in fix and f"adopt_image: {other}" in fix
 
 
 @pytest.mark.timeout(30)

@@ -6,11 +6,10 @@ from components import CvmImageProvider
 from components.operations.copies import COPY_OF_TAG_KEY
 from components.cloud.errors import CvmImageError
 from components.families import latest_image
-from components.operations.facts import MARKER_TAG_KEY
 from components.model.inputs import KNOWN_REGIONS
 from emulator.config import REGIONS
 from tests.components.conftest import images_in
-from tests.components.emulator_helpers import calls
+from tests.components.emulator_helpers import calls, provider_marks
 
 STOPPED = "ins-emu00001"
 ALICE, BOB, CAROL = "100000000002", "100000000003", "100000000004"
@@ -41,7 +40,7 @@ def test_create_copies_shares_and_families_the_image(provider, checked, emulator
         assert (copy["Region"], copy["ImageState"], copy["ImageName"], copy["ImageFamily"]) == (region, "NORMAL", "gold", "web")
         assert sorted(copy["SharedWith"]) == [ALICE, BOB]
         tags = {tag["Key"]: tag["Value"] for tag in copy["Tags"]}
-        assert tags[MARKER_TAG_KEY] == STOPPED and tags[COPY_OF_TAG_KEY] == result.id
+        assert tags == {**provider_marks("gold", STOPPED), COPY_OF_TAG_KEY: result.id}  # which resource made it, from what
     assert len(calls(emulator, "SyncImages")) == 1  # both regions in one request
 
 
@@ -55,7 +54,7 @@ def test_adding_and_removing_regions_and_accounts_is_in_place(provider, checked,
     created = provider.create(checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-shanghai"], share_with_accounts=[ALICE]))
     news = checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-beijing"], share_with_accounts=[BOB])
     diff = provider.diff(created.id, created.outs, news)
-    assert diff.replaces == [] and diff.changes is None
+    assert diff.replaces == [] and diff.changes is True
 
     updated = provider.update(created.id, created.outs, news)
 
@@ -214,7 +213,7 @@ def test_the_new_rows_change_in_place(old, new):
     base = {"instance_id": STOPPED, "image_name": "gold"}
     result = CvmImageProvider().diff("img-abcd1234", {**base, **old, "image_id": "img-abcd1234"}, {**base, **new})
 
-    assert result.changes is None and result.replaces == []
+    assert result.changes is True and result.replaces == []
 
 
 @pytest.mark.parametrize(

@@ -13,19 +13,19 @@ from components.cloud.errors import CvmImageError
 from components.cloud.retry import Deadline
 from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
-from tests.components.emulator_helpers import STOPPED, calls, make_images, today_without_lags
+from tests.components.emulator_helpers import STOPPED, calls, make_images, provider_marks, today_without_lags
 
 PAST_A_PAGE = DESCRIBE_LIMIT + 5
 
 
 @pytest.fixture
 def crowded(emulator, cvm_client):
-    """make(marker=None): an image named exactly `web-base`, then PAST_A_PAGE newer images whose names contain it.
+    """make(tags=None): an image named exactly `web-base`, then PAST_A_PAGE newer images whose names contain it.
     Returns the exact one's id; the fuzzy name filter lists it on the second page."""
     today_without_lags(emulator, image_build_seconds=0)
 
-    def make(marker: str | None = None) -> str:
-        [exact] = make_images(cvm_client, ["web-base"], marker=marker)
+    def make(tags: dict[str, str] | None = None) -> str:
+        [exact] = make_images(cvm_client, ["web-base"], tags=tags)
         make_images(cvm_client, [f"web-base-{n:03d}" for n in range(PAST_A_PAGE)])
         emulator.control.clear_requests()
         return exact
@@ -49,8 +49,8 @@ def test_adopting_by_exact_name_finds_the_image_on_a_later_page(crowded, checked
 
 
 def test_an_image_an_earlier_up_made_is_found_on_a_later_page_and_adopted(crowded, checked, emulator):
-    """The name is taken by our own image (it carries the marker tag): create adopts it instead of failing."""
-    exact = crowded(marker=STOPPED)
+    """The name is taken by our own image (it carries this resource's marks): create adopts it instead of failing."""
+    exact = crowded(tags=provider_marks("web-base", STOPPED))
 
     result = configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
 
@@ -60,7 +60,7 @@ def test_an_image_an_earlier_up_made_is_found_on_a_later_page_and_adopted(crowde
 
 
 def test_a_foreign_image_on_a_later_page_is_named_in_the_error(crowded, checked, emulator):
-    exact = crowded(marker=None)
+    exact = crowded()
 
     with pytest.raises(CvmImageError) as raised:
         configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))

@@ -106,9 +106,9 @@ def test_accepted_inputs_are_accepted_again():
     assert outcomes["accepted"] >= 30 and outcomes["accepted with unknowns"] >= 50 and outcomes["rejected"] >= 20, outcomes
 
 
-def expected_diff(olds, news) -> tuple[bool, set[str], bool]:
-    """The README's diff table: (changed, replaced keys, delete before replace). Empty (or false) equals missing, the
-    order of a list does not count, an unknown new value is a change."""
+def expected_diff(olds, news) -> tuple[bool, set[str]]:
+    """The README's diff table: (changed, replaced keys). Empty (or false) equals missing, the order of a list does not
+    count, an unknown new value is a change. The old image is never deleted first."""
 
     def same(old, new) -> bool:
         if contains_unknown(new):
@@ -119,20 +119,18 @@ def expected_diff(olds, news) -> tuple[bool, set[str], bool]:
         return old == new
 
     changed = {key for key in REPLACE + UPDATE if not same(olds.get(key), news.get(key))}
-    replaced = changed & set(REPLACE)
-    keeps_name = contains_unknown(news.get("image_name")) or news.get("image_name") == olds.get("image_name")
-    return bool(changed), replaced, bool(replaced) and keeps_name
+    return bool(changed), changed & set(REPLACE)
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(props, valid_inputs), st.one_of(props, valid_inputs))
 def test_diff_never_raises_and_follows_the_diff_table(olds, news):
     result = PROVIDER.diff("img-abcd1234", olds, news)
-    changed, replaced, delete_first = expected_diff(olds, news)
+    changed, replaced = expected_diff(olds, news)
     event("changed" if changed else "no change")
-    assert result.changes is (None if changed else False)  # None: DIFF_UNKNOWN, the engine shows its own diff
+    assert result.changes is changed
     assert set(result.replaces or []) == replaced
-    assert bool(result.delete_before_replace) is delete_first
+    assert not result.delete_before_replace
 
 
 @settings(max_examples=200, deadline=None)

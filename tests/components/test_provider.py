@@ -5,8 +5,8 @@ import time
 import pytest
 
 from components.cloud.errors import CvmImageError
-from components.operations.facts import MARKER_TAG_KEY
 from tests.components.conftest import configured_provider, images_in
+from tests.components.emulator_helpers import provider_marks, tag_specification, without_claim
 
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"
 
@@ -27,7 +27,8 @@ def test_create_from_a_stopped_instance(provider, checked, emulator):
     [image] = images_in(emulator)
     assert image["ImageId"] == result.id and image["ImageState"] == "NORMAL"
     tags = {tag["Key"]: tag["Value"] for tag in image["Tags"]}
-    assert tags == {"team": "infra", MARKER_TAG_KEY: STOPPED}
+    assert without_claim(tags) == {"team": "infra", **provider_marks("web-base", STOPPED)}
+    assert tags["pulumi-cvm-image:claim"] == outs["claim"]
 
 
 def test_create_sends_exactly_what_the_user_set(provider, checked, emulator):
@@ -232,7 +233,9 @@ def test_timeout_leaves_the_image_and_the_next_create_adopts_it(emulator):
     adopted = provider.create({**inputs, "wait_timeout_minutes": 1})
     assert adopted.id == left["ImageId"] and adopted.outs["image_state"] == "NORMAL"
     assert len(images_in(emulator)) == 1
-    assert len(calls(emulator, "CreateImage")) == 2  # the second was refused as a duplicate, then adopted
+    # The instance is stopped, so nothing stands to lose by trying: CreateImage says the name is taken, and the image
+    # holding it is this resource's own (its marks), so it is taken over.
+    assert len(calls(emulator, "CreateImage")) == 2
 
 
 def test_a_lost_create_response_still_yields_exactly_one_image(provider, checked, emulator):
@@ -301,7 +304,7 @@ def test_progress_is_reported_on_state_changes_only(provider, checked, emulator,
 def test_an_own_image_that_failed_since_the_last_up_is_replaced(provider, checked, emulator, cvm_client):
     """An earlier `up` timed out on an image that then failed: the next create clears it and makes a new one."""
     emulator.control.patch_instance(STOPPED, image_build_fails=True)
-    tags = [{"ResourceType": "image", "Tags": [{"Key": MARKER_TAG_KEY, "Value": STOPPED}]}]
+    tags = tag_specification(provider_marks("web-base", STOPPED))
     failed = cvm_client.call_json("CreateImage", {"InstanceId": STOPPED, "ImageName": "web-base", "TagSpecification": tags})
     time.sleep(0.5)
     emulator.control.patch_instance(STOPPED, image_build_fails=False)

@@ -11,10 +11,12 @@ from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tag.v20180813 import models as tag_models
 
 from components.cloud.errors import CvmImageError
-from components.operations.facts import MARKER_TAG_KEY
+from components.cloud.client import CvmApi
 from components.cloud.retry import Deadline
+from components.cloud.settings import resolve_settings
+from tests.engine.cvm_stack import emulator_config
 from tests.components.conftest import configured_provider, images_in
-from tests.components.emulator_helpers import calls, detail_of
+from tests.components.emulator_helpers import calls, detail_of, provider_marks, without_claim
 
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"
 POWER_AND_IMAGE = ("StopInstances", "CreateImage", "StartInstances")
@@ -85,19 +87,21 @@ def test_a_tag_change_is_an_update_through_the_tag_api_and_keeps_the_marker(prov
     assert [r["action"] for r in calls(emulator)] == ["TagResources", "UnTagResources"]
     assert all(r["service"] == "tag" for r in calls(emulator))
     untag = calls(emulator, "UnTagResources")[0]["params"]
-    assert untag["TagKeys"] == ["env"] and MARKER_TAG_KEY not in untag["TagKeys"]
+    assert untag["TagKeys"] == ["env"]
     assert untag["ResourceList"] == [f"qcs::cvm:ap-guangzhou:uin/:image/{created.id}"]
-    assert tags_of(emulator, created.id) == {"team": "platform", "owner": "ops", MARKER_TAG_KEY: STOPPED}
+    marks = provider_marks("web-base", STOPPED)
+    assert without_claim(tags_of(emulator, created.id)) == {"team": "platform", "owner": "ops", **marks}
 
     emulator.control.clear_requests()
     provider.update(created.id, updated.outs, checked(instance_id=STOPPED, image_name="web-base"))  # all tags dropped
-    assert tags_of(emulator, created.id) == {MARKER_TAG_KEY: STOPPED}
+    assert without_claim(tags_of(emulator, created.id)) == marks
     assert not calls(emulator, "CreateImage") and not calls(emulator, "DeleteImages")
 
 
 def test_refresh_reads_live_tags_so_drift_shows(provider, checked, emulator, cvm_client):
     created = provider.create(checked(instance_id=STOPPED, image_name="web-base", tags={"team": "infra"}))
-    provider._images()._api.tags.tag_image(created.id, {"team": "hacked"}, Deadline.after(30))  # a change by hand
+    api = CvmApi(resolve_settings(emulator_config(emulator)))
+    api.tags.tag_image(created.id, {"team": "hacked"}, Deadline.after(30))  # a change by hand
 
     read = provider.read(created.id, created.outs)
 
@@ -114,7 +118,7 @@ def test_three_second_lags_break_neither_create_nor_refresh(provider, checked, e
 
     assert result.outs["image_state"] == "NORMAL"
     # The tags were set again through the Tag API instead of waiting for the late binding.
-    assert tags_of(emulator, result.id) == {"team": "infra", MARKER_TAG_KEY: RUNNING}
+    assert without_claim(tags_of(emulator, result.id)) == {"team": "infra", **provider_marks("api-base", RUNNING)}
     read = provider.read(result.id, result.outs)
     assert read.id == result.id and read.outs["tags"] == {"team": "infra"}
 
@@ -286,6 +290,7 @@ def test_tags_not_bound_yet_after_create_are_set_again_through_the_tag_api(provi
 
     result = provider.create(checked(instance_id=STOPPED, image_name="web-base", tags={"team": "infra"}))
 
-    assert tags_of(emulator, result.id) == {"team": "infra", MARKER_TAG_KEY: STOPPED}  # at once, not 3 s later
+    marks = provider_marks("web-base", STOPPED)
+    assert without_claim(tags_of(emulator, result.id)) == {"team": "infra", **marks}  # at once, not 3 s later
     [tagged] = calls(emulator, "TagResources")
-    assert {t["TagKey"] for t in tagged["params"]["Tags"]} == {"team", MARKER_TAG_KEY}
+    assert {t["TagKey"] for t in tagged["params"]["Tags"]} == {"team", *marks, "pulumi-cvm-image:claim"}

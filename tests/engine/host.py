@@ -147,9 +147,9 @@ class ProviderHost:
     ) -> DiffResult:
         request = provider_pb2.DiffRequest(**self._change_fields(urn, id_, old_inputs, old_outputs, new_inputs))
         response = self._call("Diff", urn, request)
-        return DiffResult(
-            response.changes, tuple(response.replaces), tuple(response.diffs), response.deleteBeforeReplace
-        )
+        # The engine takes the provider's detailed diff for the changed keys when it gives one (`diffResource`).
+        changed = tuple(sorted(response.detailedDiff)) if response.hasDetailedDiff else tuple(response.diffs)
+        return DiffResult(response.changes, tuple(response.replaces), changed, response.deleteBeforeReplace)
 
     def create(self, urn: str, inputs: Properties) -> tuple[str, Properties]:
         request = provider_pb2.CreateRequest(**_names(urn), properties=self._marshal(inputs))

@@ -95,16 +95,26 @@ def test_rename_updates_in_place(engine: Engine, emulator: Any, deployed: str) -
     assert mutations(emulator.control) == ["ModifyImageAttribute"]
 
 
-def test_new_instance_same_name_deletes_the_old_image_first(engine: Engine, emulator: Any, deployed: str) -> None:
+def test_new_instance_same_name_builds_aside_then_swaps_names_then_deletes_the_old(
+    engine: Engine, emulator: Any, deployed: str
+) -> None:
+    """The old image keeps the name and is untouched while the new one builds under a pending name; then the old one
+    is retired and the new one takes the name; the engine deletes the old one last."""
     urn = engine.urn(web())
 
     assert engine.up([web(instance_id=OTHER_RUNNING, reboot=True)]) == [
+        Step("create-replacement", urn, ("instance_id",), ("instance_id",)),
+        Step("replace", urn, ("instance_id",), ("instance_id",)),
         Step("delete-replaced", urn),
-        Step("replace", urn, ("instance_id", "reboot"), ("instance_id",)),
-        Step("create-replacement", urn, ("instance_id", "reboot"), ("instance_id",)),
     ]
 
-    assert mutations(emulator.control) == ["DeleteImages", "CreateImage"]
+    image_changes = [action for action in mutations(emulator.control) if action in ("CreateImage", "ModifyImageAttribute", "DeleteImages")]
+    assert image_changes == ["CreateImage", "ModifyImageAttribute", "ModifyImageAttribute", "DeleteImages"]
+    [create] = [r for r in emulator.control.requests() if r["action"] == "CreateImage"]
+    assert create["params"]["ImageName"] == f"web-base-next-{deployed.removeprefix('img-')}"
+    retire, swap = [r["params"] for r in emulator.control.requests() if r["action"] == "ModifyImageAttribute"]
+    assert retire["ImageId"] == deployed and retire["ImageName"].startswith("web-base-retired-")
+    assert swap["ImageId"] == engine.state[urn].id and swap["ImageName"] == "web-base"
     (new_id, image), = images(emulator.control).items()
     assert new_id == engine.state[urn].id != deployed
     assert (image["ImageName"], marker_of(image)) == ("web-base", OTHER_RUNNING)
@@ -113,7 +123,7 @@ def test_new_instance_same_name_deletes_the_old_image_first(engine: Engine, emul
 def test_new_instance_and_name_creates_the_new_image_first(engine: Engine, emulator: Any, deployed: str) -> None:
     urn = engine.urn(web())
     replacement = web(instance_id=OTHER_RUNNING, image_name="web-base-v2", reboot=True)
-    changed = ("image_name", "instance_id", "reboot")
+    changed = ("image_name", "instance_id")
 
     assert engine.up([replacement]) == [
         Step("create-replacement", urn, changed, ("instance_id",)),
@@ -136,10 +146,10 @@ def test_preview_with_an_unknown_instance_plans_a_replacement(
 
     steps, methods = during(host, lambda: engine.preview([web(instance_id=rpc.UNKNOWN)]))
 
-    assert steps == [
-        Step("delete-replaced", urn),  # the new name may be the same: delete first
-        Step("replace", urn, ("instance_id",), ("instance_id",)),
+    assert steps == [  # whatever the name turns out to be, the new image is made first
         Step("create-replacement", urn, ("instance_id",), ("instance_id",)),
+        Step("replace", urn, ("instance_id",), ("instance_id",)),
+        Step("delete-replaced", urn),
     ]
     assert set(methods) == {"Check", "Diff"}
     assert engine.state == state

@@ -23,6 +23,6 @@ def test_check_and_diff_make_no_api_call(emulator) -> None:
         steps = engine.preview([moved])
 
     assert plan.requests == []
-    assert [step.op for step in steps] == ["delete-replaced", "replace", "create-replacement"]
+    assert [step.op for step in steps] == ["create-replacement", "replace", "delete-replaced"]
     assert steps[1].replace_keys == ("instance_id",)
     assert emulator.control.requests() == []

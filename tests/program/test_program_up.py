@@ -90,7 +90,8 @@ def test_a_changed_instance_replaces_the_image(config: dict[str, str], stack: St
     ]
     assert run.image_ids["api"] == before[API[1]] and run.image_ids["web"] != before[WEB[1]]
     assert made(emulator) == {run.image_ids["web"]: (WEB[1], "ins-emu00003"), run.image_ids["api"]: API[1:]}
-    assert mutations(emulator.control) == ["DeleteImages", "CreateImage"]  # same name: the old image goes first
+    # Same name: built under a pending name, the old image retired, the new one renamed, then the old one deleted.
+    assert mutations(emulator.control) == ["CreateImage", "ModifyImageAttribute", "ModifyImageAttribute", "DeleteImages"]
 
 
 def test_an_entry_dropped_from_the_config_deletes_its_image(config: dict[str, str], stack: StackState, emulator: Any) -> None:
