@@ -22,6 +22,12 @@ def invalid(path: str, expected: str) -> ApiError:
     return ApiError("InvalidParameterValue", f"The value of parameter `{path}` is invalid: expected {expected}.")
 
 
+def wrong_type(path: str, expected: str) -> ApiError:
+    """A parameter of the wrong JSON type: the API answers InvalidParameter, not InvalidParameterValue (a recorded
+    StopInstances with `"InstanceIds": "hello"`: "参数 `InstanceIds` 取值类型错误。")."""
+    return ApiError("InvalidParameter", f"The value type of parameter `{path}` is wrong: expected {expected}.")
+
+
 def dry_run() -> ApiError:
     """DryRun=true: every check passed and nothing was done."""
     return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
