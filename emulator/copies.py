@@ -20,6 +20,10 @@ from .timeline import iso_time, steps
 if TYPE_CHECKING:
     from .backend import Region
 
+# Regions that exist but take part in no image copy. Tencent documents that some regions do not support syncing
+# ("暂不支持部分地域同步") without naming them; the emulator takes the finance regions (an assumption, README "Known
+# differences"): copying into one is InvalidRegion.Unavailable, copying out of one UnsupportedOperation.Region.
+NO_SYNC_REGIONS = ("ap-shanghai-fsi", "ap-shenzhen-fsi")
 KMS_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ANY_REGION = "*"
 
@@ -98,9 +102,15 @@ class CopyActions:
 
     @staticmethod
     def _check_destinations(region_name: str, request: SyncRequest) -> None:
+        if region_name in NO_SYNC_REGIONS:
+            raise ApiError("UnsupportedOperation.Region", f"Images of region `{region_name}` cannot be synced.")
         for destination in request.regions:
             if destination not in REGIONS:
                 raise ApiError("InvalidRegion.NotFound", f"Region `{destination}` is not found.")
+            if destination in NO_SYNC_REGIONS:
+                raise ApiError(
+                    "InvalidRegion.Unavailable", f"Region `{destination}` does not support image synchronization."
+                )
         if request.encrypt:
             # An encrypted copy is made in the source's own region only.
             if request.regions != [region_name]:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from .backend import CvmBackend
+from .config import REGION_NAMES
 from .errors import ApiError, invalid
 from .families import check_family
 from .filters import Filters, filter_images, filter_instances
@@ -185,6 +186,11 @@ def describe_image_quota(backend: CvmBackend, region: str, params: Params) -> Pa
     return {"ImageNumQuota": backend.config.image_quota}
 
 
+def describe_regions(backend: CvmBackend, region: str, params: Params) -> Params:
+    regions = [{"Region": name, "RegionName": label, "RegionState": "AVAILABLE"} for name, label in REGION_NAMES.items()]
+    return {"TotalCount": len(regions), "RegionSet": regions}
+
+
 INSTANCE_IDS = Obj({"InstanceIds": [STR]}, required=("InstanceIds",))
 ACTIONS: dict[str, Action] = {
     "RunInstances": Action(run_instances, Obj({
@@ -207,4 +213,5 @@ ACTIONS: dict[str, Action] = {
     "DeleteImages": Action(delete_images, Obj(
         {"ImageIds": [STR], "DeleteBindedSnap": BOOL, "DryRun": BOOL}, required=("ImageIds",))),
     "DescribeImageQuota": Action(describe_image_quota, Obj({}), mutating=False),
+    "DescribeRegions": Action(describe_regions, Obj({}), mutating=False),
 }
