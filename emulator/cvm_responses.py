@@ -61,9 +61,11 @@ def _tags(params: Params, resource_type: str) -> list[dict[str, str]]:
 
 
 def _ids(params: Params, name: str) -> list[str]:
-    ids = params[name]
-    if not 1 <= len(ids) <= MAX_PAGE:
-        raise invalid(name, f"between 1 and {MAX_PAGE} ids")
+    ids = params.get(name, [])
+    if name in params and not ids:
+        raise invalid(name, "at least one id")
+    if len(ids) > MAX_PAGE:
+        raise ApiError("InvalidParameterValue.LimitExceeded", f"`{name}` takes at most {MAX_PAGE} ids a request.")
     return ids
 
 
@@ -115,6 +117,7 @@ def _page(name: str, matched: list[Described], offset: int, limit: int) -> Param
 
 
 def describe_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    _ids(params, "InstanceIds")
     instance_ids, filters, offset, limit = _selection(params, "InstanceIds", "InvalidParameterValue")
     now = backend.clock()
     items = [describe_instance(instance, now) for instance in backend.listed_instances(region, instance_ids)]

@@ -24,6 +24,9 @@ INSTANCE_STATES = (
 )
 GONE = "GONE"  # internal last step of a terminated instance: it disappears from every answer
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
+DEFAULT_OS_NAME = "TencentOS Server 3.1 (TK4)"  # the OS of the default public image
+# LatestOperationErrorMsg of a failed soft shutdown: the emulator's words (no source shows the API's)
+SOFT_SHUTDOWN_FAILED = "The soft shutdown failed: the operating system did not shut down."
 
 
 @dataclass
@@ -39,21 +42,38 @@ class Instance:
     created_at: float
     timeline: Timeline
     tags: list[dict[str, str]] = field(default_factory=list)
+    os_name: str = DEFAULT_OS_NAME
     latest_operation: str | None = None
     latest_operation_failed: bool = False
+    latest_operation_error: str = ""  # LatestOperationErrorMsg of a failed operation
+    latest_operation_request_id: str | None = None
+    operation_reported_at: float | None = None  # LatestOperationState leaves OPERATING then (None: at the last step)
+    stopped_mode: str = "KEEP_CHARGING"  # StopInstances' StoppedMode: what StopChargingMode shows while STOPPED
     soft_shutdown_fails: bool = False
     image_build_fails: bool = False
 
     def state(self, now: float) -> str:
         return state_at(self.timeline, now)
 
-    def is_settled(self, now: float) -> bool:
-        return self.timeline[-1][0] <= now
+    def operation_state(self, now: float) -> str | None:
+        """LatestOperationState: OPERATING until the operation reports, then FAILED or SUCCESS (None if never
+        operated on)."""
+        if self.latest_operation is None:
+            return None
+        reported_at = self.timeline[-1][0] if self.operation_reported_at is None else self.operation_reported_at
+        if now < reported_at:
+            return "OPERATING"
+        return "FAILED" if self.latest_operation_failed else "SUCCESS"
 
-    def set_timeline(self, operation: str, timeline: Timeline, failed: bool = False) -> None:
+    def set_timeline(
+        self, operation: str, timeline: Timeline, request_id: str, error: str = "", reported_at: float | None = None
+    ) -> None:
+        """Start `operation` (answered with `request_id`): its steps, and what LatestOperation* say of it. A non-empty
+        `error` makes it FAILED; `reported_at` is when it stops being OPERATING (default: its last step)."""
         self.timeline = timeline
-        self.latest_operation = operation
-        self.latest_operation_failed = failed
+        self.latest_operation, self.latest_operation_request_id = operation, request_id
+        self.latest_operation_failed, self.latest_operation_error = bool(error), error
+        self.operation_reported_at = reported_at
 
 
 def _seed_instance(number: int, name: str, state: str) -> Instance:
@@ -62,7 +82,7 @@ def _seed_instance(number: int, name: str, state: str) -> Instance:
         instance_type="S5.MEDIUM4", image_id=DEFAULT_IMAGE_ID,
         system_disk={"DiskId": f"disk-emu000{number}s", "DiskType": "CLOUD_PREMIUM", "DiskSize": 50},
         data_disks=[{"DiskId": f"disk-emu000{number}d", "DiskType": "CLOUD_PREMIUM", "DiskSize": 100}],
-        created_at=1_704_067_200.0,  # 2024-01-01T00:00:00Z
+        created_at=1_704_067_200.0 + 60 * number,  # 2024-01-01T00:0N:00Z: the higher the number, the newer
         timeline=[[0.0, state]],
     )
 
@@ -101,12 +121,18 @@ POWER_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[tuple[float | None, str], 
 }
 
 
+def _os_name(region: "Region", image_id: str) -> str:
+    image = PUBLIC_IMAGES.get(image_id) or region.images.get(image_id)
+    return image.os_name if image else DEFAULT_OS_NAME
+
+
 class InstanceActions:
     """RunInstances, DescribeInstances, Start/Stop/TerminateInstances and the instance control facts."""
 
     # Provided by CvmBackend and the other mixins.
     config: Any
     clock: Callable[[], float]
+    request_id: str
     regions: dict[str, "Region"]
     region: Callable[[str], "Region"]
     _new_id: Callable[[str], str]
@@ -139,21 +165,22 @@ class InstanceActions:
             system_disk={"DiskId": self._new_id("disk-"), **launch.system_disk},
             data_disks=[], created_at=now, tags=[dict(tag) for tag in launch.tags],
             timeline=steps(now, (0.0, "PENDING"), (self.config.instance_transition_seconds, "RUNNING")),
-            latest_operation="RunInstances",
+            latest_operation="RunInstances", latest_operation_request_id=self.request_id,
+            os_name=_os_name(region, launch.image_id),
         )
         region.instances[instance.instance_id] = instance
         instance.data_disks = [{"DiskId": self._new_id("disk-"), **disk} for disk in launch.data_disks]
         return instance
 
     def listed_instances(self, region_name: str, instance_ids: list[str]) -> list[Instance]:
-        """What DescribeInstances lists, oldest first: the region's instances, only those of `instance_ids` if any are
-        given."""
+        """What DescribeInstances lists, newest first whatever the order of `instance_ids` (as recorded): the region's
+        instances, only those of `instance_ids` if any are given."""
         region = self.region(region_name)
         for instance_id in instance_ids:
             if not INSTANCE_ID.match(instance_id):
                 raise ApiError("InvalidInstanceId.Malformed", f"Instance id `{instance_id}` is malformed.")
         chosen = [i for i in region.instances.values() if not instance_ids or i.instance_id in instance_ids]
-        return sorted(chosen, key=lambda i: (i.created_at, i.instance_id))
+        return sorted(chosen, key=lambda i: (-i.created_at, i.instance_id))
 
     def change_power(self, region_name: str, action: str, instance_ids: list[str]) -> None:
         """Start, stop or terminate all the instances, or none of them."""
@@ -172,7 +199,7 @@ class InstanceActions:
         transition = self.config.instance_transition_seconds
         timeline = steps(now, *((transition if delay is None else delay, state) for delay, state in power_steps))
         for instance in instances:
-            instance.set_timeline(action, [list(step) for step in timeline])
+            instance.set_timeline(action, [list(step) for step in timeline], self.request_id)
 
     def patch_instance(self, instance_id: str, facts: Any) -> Instance:
         """Change instance facts; KeyError if there is no such instance, ValueError for bad facts."""

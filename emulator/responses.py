@@ -47,9 +47,9 @@ def _check_region(region: str) -> None:
     raise ApiError("UnsupportedRegion", f"The action not support this region: `{region}`.")
 
 
-def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params) -> Params:
-    """Answer one signed API request; `headers` are keyed by lowercase name. The service is the one the request
-    was signed for (the credential scope of its Authorization header)."""
+def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params, request_id: str = "") -> Params:
+    """Answer one signed API request (answered with `request_id`); `headers` are keyed by lowercase name. The service
+    is the one the request was signed for (the credential scope of its Authorization header)."""
     service_name = signing.scope_service(headers) or "cvm"
     service = SERVICES[service_name]
     action, version, region = (headers.get(name, "").strip() for name in ("x-tc-action", "x-tc-version", "x-tc-region"))
@@ -67,5 +67,5 @@ def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params) -> P
     backend.check_allowed(service_name, action)
     spec = service.actions[action]
     parsed = parse(params, spec.schema(backend.config.today))
-    with backend.transaction(save=spec.mutating):
+    with backend.transaction(save=spec.mutating, request_id=request_id):
         return spec.handler(backend, region, parsed)

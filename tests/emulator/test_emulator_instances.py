@@ -30,7 +30,7 @@ def test_seeded_instances(emulator: Any, cvm_client: CvmClient) -> None:
         "ins-emu00002": ("builder-api", "RUNNING", "ap-guangzhou-3"),
         "ins-emu00003": ("builder-batch", "RUNNING", "ap-guangzhou-3"),
     }
-    first = response.InstanceSet[0]
+    first = response.InstanceSet[-1]  # newest first: ins-emu00001 is the oldest
     assert (first.SystemDisk.DiskType, first.SystemDisk.DiskSize) == ("CLOUD_PREMIUM", 50)
     assert [(d.DiskId, d.DiskSize) for d in first.DataDisks] == [("disk-emu0001d", 100)]
 
@@ -76,13 +76,29 @@ def test_describe_instances_filters_and_pages(emulator: Any, cvm_client: CvmClie
 
     assert ids(Filters=[{"Name": "instance-name", "Values": ["builder-api"]}]) == ["ins-emu00002"]
     assert ids(Filters=[{"Name": "instance-id", "Values": ["ins-emu00001", "ins-emu00003"]}]) == [
-        "ins-emu00001", "ins-emu00003"]
+        "ins-emu00003", "ins-emu00001"]
     assert ids(Filters=[{"Name": "zone", "Values": ["ap-guangzhou-4"]}]) == []
     assert ids(InstanceIds=["ins-emu00003", "ins-zzzzzzzz"]) == ["ins-emu00003"]
     assert ids(Offset=1, Limit=1) == ["ins-emu00002"]
     too_many = models.DescribeInstancesRequest()
     too_many.Limit = 101
     assert error_code(lambda: cvm_client.DescribeInstances(too_many)) == "InvalidParameterValue"
+
+
+def test_describe_instances_is_newest_first_whatever_the_order_of_ids(
+    emulator: Any, cvm_client: CvmClient, error_code: ErrorCode
+) -> None:
+    """As recorded: the newest CreatedTime first, for a listing and for InstanceIds alike; at most 100 ids."""
+    fresh = _run(cvm_client)[0]
+    request = _ids_request(models.DescribeInstancesRequest, "ins-emu00001", fresh, "ins-emu00002")
+    assert [i.InstanceId for i in cvm_client.DescribeInstances(request).InstanceSet] == [
+        fresh, "ins-emu00002", "ins-emu00001"]
+    listed = cvm_client.DescribeInstances(models.DescribeInstancesRequest()).InstanceSet
+    assert [i.InstanceId for i in listed] == [fresh, "ins-emu00003", "ins-emu00002", "ins-emu00001"]
+    many = _ids_request(models.DescribeInstancesRequest, *(f"ins-{n:08d}" for n in range(101)))
+    assert error_code(lambda: cvm_client.DescribeInstances(many)) == "InvalidParameterValue.LimitExceeded"
+    stop_many = _ids_request(models.StopInstancesRequest, *(f"ins-{n:08d}" for n in range(101)))
+    assert error_code(lambda: cvm_client.StopInstances(stop_many)) == "InvalidParameterValue.LimitExceeded"
 
 
 def test_stop_start_cycle(emulator: Any, cvm_client: CvmClient, instance_of: Callable, wait_until: Callable) -> None:
@@ -92,6 +108,10 @@ def test_stop_start_cycle(emulator: Any, cvm_client: CvmClient, instance_of: Cal
     cvm_client.StartInstances(_ids_request(models.StartInstancesRequest, "ins-emu00002"))
     assert instance_of("ins-emu00002")["InstanceState"] == "STARTING"
     wait_until(lambda: instance_of("ins-emu00002")["InstanceState"] == "RUNNING", timeout=2)
+    started = cvm_client.StartInstances(_ids_request(models.StartInstancesRequest, "ins-emu00001"))
+    instance = instance_of("ins-emu00001")
+    assert (instance["LatestOperation"], instance["LatestOperationRequestId"]) == ("StartInstances", started.RequestId)
+    assert instance["LatestOperationErrorMsg"] == ""
     assert instance_of("ins-emu00002")["LatestOperation"] == "StartInstances"
     assert instance_of("ins-emu00002")["LatestOperationState"] == "SUCCESS"
 
