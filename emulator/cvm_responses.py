@@ -9,7 +9,7 @@ from .families import check_family
 from .filters import Filters, filter_images, filter_instances
 from .images import check_lengths
 from .imaging import ImageRequest
-from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
+from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, STOP_TYPES, STOPPED_MODES, LaunchRequest, StopRequest
 from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params
 from .wire import Described, describe_image, describe_instance
 
@@ -131,6 +131,26 @@ def _power(action: str) -> Callable[[CvmBackend, str, Params], Params]:
     return handler
 
 
+def _stop_request(params: Params) -> StopRequest:
+    """Today's StopType and StoppedMode; the deprecated ForceStop is SOFT_FIRST (true) or SOFT, never with StopType."""
+    if "ForceStop" in params and "StopType" in params:
+        raise ApiError("InvalidParameterCombination", "`ForceStop` cannot be used with `StopType`; use `StopType`.")
+    stop_type = params.get("StopType", "SOFT_FIRST" if params.get("ForceStop") else "SOFT")
+    if stop_type not in STOP_TYPES:
+        raise invalid("StopType", f"one of {list(STOP_TYPES)}")
+    stopped_mode = params.get("StoppedMode", "KEEP_CHARGING")
+    if stopped_mode not in STOPPED_MODES:
+        raise invalid("StoppedMode", f"one of {list(STOPPED_MODES)}")
+    return StopRequest(stop_type, stopped_mode)
+
+
+def stop_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    """Today's era honours StopType; the 2018 era's stop always succeeds, as it always did."""
+    stop = _stop_request(params) if backend.config.today else None
+    backend.change_power(region, "StopInstances", _ids(params, "InstanceIds"), stop)
+    return {}
+
+
 def _source(params: Params, today: bool) -> None:
     """InstanceId xor SnapshotIds (today); the 2018 era knows InstanceId only."""
     if not today:
@@ -203,7 +223,7 @@ ACTIONS: dict[str, Action] = {
     "DescribeInstances": Action(describe_instances, Obj(
         {"InstanceIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT}), mutating=False),
     "StartInstances": Action(_power("StartInstances"), INSTANCE_IDS),
-    "StopInstances": Action(_power("StopInstances"), Obj(
+    "StopInstances": Action(stop_instances, Obj(
         {**INSTANCE_IDS.fields, "ForceStop": BOOL, "StopType": STR, "StoppedMode": STR}, required=("InstanceIds",))),
     "TerminateInstances": Action(_power("TerminateInstances"), Obj(
         {**INSTANCE_IDS.fields, "ReleaseAddress": BOOL, "ReleasePrepaidDataDisks": BOOL}, required=("InstanceIds",))),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, dry_run, state_error
 from .images import PUBLIC_IMAGES, Image
-from .instances import LOCAL_DISK_TYPES, SOFT_SHUTDOWN_FAILED, Instance
+from .instances import LOCAL_DISK_TYPES, RESCUE_AND_MIGRATION, SOFT_SHUTDOWN_FAILED, Instance
 from .tags import MAX_TAGS_PER_RESOURCE, check_tags
 from .timeline import Timeline, iso_time, steps
 
@@ -32,8 +32,13 @@ CVM_TAG_CODES = {
     "ValueLengthExceeded": "FailedOperation.IllegalTagValue",
     "ValueCharacterIllegal": "FailedOperation.IllegalTagValue",
 }
-# Today's answer for an instance that cannot be imaged in its current state.
-TRANSITIONAL = ("STARTING", "STOPPING", "REBOOTING", "TERMINATING")  # UnsupportedOperation.InstanceState<State>
+# Today's answer for an instance that cannot be imaged in its current state: UnsupportedOperation.InstanceState<State>
+# for the states CreateImage's documented error list names; any other state but RUNNING and STOPPED is
+# InvalidInstance.NotSupported.
+TRANSITIONAL = (
+    "STARTING", "STOPPING", "REBOOTING", "TERMINATING",
+    *(state for state in RESCUE_AND_MIGRATION if state != "EXIT_SERVICE_LIVE_MIGRATE"),
+)
 IMAGE_BUILD_FAILED = "The image could not be made from the instance's disks."  # the emulator's words, not the API's
 
 

@@ -139,6 +139,26 @@ def test_power_actions_in_the_wrong_state(
         _ids_request(model, instance_id))) == code
 
 
+@pytest.mark.parametrize(
+    ("model", "state", "code"),
+    [
+        (models.StopInstancesRequest, "RESCUE_MODE", "UnsupportedOperation.InstanceStateRescueMode"),
+        (models.StopInstancesRequest, "EXIT_SERVICE_LIVE_MIGRATE",
+         "UnsupportedOperation.InstanceStateExitServiceLiveMigrate"),
+        (models.StopInstancesRequest, "LAUNCH_FAILED", "InvalidInstance.NotSupported"),  # no listed state code
+        (models.StartInstancesRequest, "SERVICE_LIVE_MIGRATE", "UnsupportedOperation.InstanceStateServiceLiveMigrate"),
+        (models.StartInstancesRequest, "ENTER_SERVICE_LIVE_MIGRATE", "InvalidInstance.NotSupported"),
+        (models.StartInstancesRequest, "SHUTDOWN", "UnsupportedOperation.InstanceStateShutdown"),
+    ],
+)
+def test_refused_states_answer_the_codes_each_action_documents(
+    emulator: Any, cvm_client: CvmClient, error_code: ErrorCode, model: type, state: str, code: str
+) -> None:
+    emulator.control.patch_instance("ins-emu00002", InstanceState=state)
+    assert error_code(lambda: getattr(cvm_client, model.__name__.removesuffix("Request"))(
+        _ids_request(model, "ins-emu00002"))) == code
+
+
 def test_transitional_states_refuse_power_actions(
     emulator: Any, cvm_client: CvmClient, error_code: ErrorCode, create_image: Callable
 ) -> None:

@@ -169,6 +169,9 @@ def test_dry_run_answers_dry_run_operation_and_does_nothing(
         ("REBOOTING", "UnsupportedOperation.InstanceStateRebooting"),
         ("TERMINATING", "UnsupportedOperation.InstanceStateTerminating"),
         ("PENDING", "OperationDenied.InstanceOperationInProgress"),
+        ("RESCUE_MODE", "UnsupportedOperation.InstanceStateRescueMode"),
+        ("ENTER_SERVICE_LIVE_MIGRATE", "UnsupportedOperation.InstanceStateEnterServiceLiveMigrate"),
+        ("EXIT_SERVICE_LIVE_MIGRATE", "InvalidInstance.NotSupported"),  # CreateImage lists no code for it
         ("LAUNCH_FAILED", "InvalidInstance.NotSupported"),
         ("SHUTDOWN", "InvalidInstance.NotSupported"),
     ],
