@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 # ("暂不支持部分地域同步") without naming them; the emulator takes the finance regions (an assumption, README "Known
 # differences"): copying into one is InvalidRegion.Unavailable, copying out of one UnsupportedOperation.Region.
 NO_SYNC_REGIONS = ("ap-shanghai-fsi", "ap-shenzhen-fsi")
+# SyncImages documents three "image busy" codes; the emulator answers them by the source's state, after their wording
+# (an inference: no source says which state gets which). "The image is busy. Please try again later." for a copy in
+# progress; "The image has another ongoing task. Please check and try again later." while it is made or imported;
+# "Invalid image status." (no retry) for a state that never becomes NORMAL (CREATEFAILED, IMPORTFAILED).
+SYNC_BUSY_CODES = {
+    "SYNCING": "FailedOperation.InvalidImageState",
+    "CREATING": "InvalidParameterValue.InvalidImageState",
+    "IMPORTING": "InvalidParameterValue.InvalidImageState",
+}
 KMS_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ANY_REGION = "*"
 
@@ -131,10 +140,9 @@ class CopyActions:
             raise ApiError("InvalidParameterValue.InvalidImageId", f"Image `{image_id}` is a public image.")
         image = self._private_image(region, image_id)
         state = image.state(self.clock())
-        if state == "SYNCING":
-            raise ApiError("FailedOperation.InvalidImageState", f"Image `{image_id}` is being synced; retry later.")
         if state != "NORMAL":
-            raise ApiError("InvalidImageId.IncorrectState", f"Image `{image_id}` is {state}; only NORMAL can sync.")
+            code = SYNC_BUSY_CODES.get(state, "InvalidImageId.IncorrectState")
+            raise ApiError(code, f"Image `{image_id}` is {state}; only a NORMAL image can be synced.")
         if image.encrypted:
             raise ApiError("UnsupportedOperation.EncryptedImagesNotSupported", f"Image `{image_id}` is encrypted.")
         return image

@@ -10,7 +10,7 @@ from .filters import Filters, filter_images, filter_instances
 from .images import check_lengths
 from .imaging import ImageRequest
 from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, STOP_TYPES, STOPPED_MODES, LaunchRequest, StopRequest
-from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params
+from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, answers_dry_run
 from .wire import Described, describe_image, describe_instance
 
 API_VERSION = "2017-03-12"
@@ -216,7 +216,7 @@ def describe_regions(backend: CvmBackend, region: str, params: Params) -> Params
 
 INSTANCE_IDS = Obj({"InstanceIds": [STR]}, required=("InstanceIds",))
 ACTIONS: dict[str, Action] = {
-    "RunInstances": Action(run_instances, Obj({
+    "RunInstances": Action(answers_dry_run(run_instances, {}), Obj({
         "Placement": PLACEMENT, "InstanceCount": INT, "InstanceName": STR, "ImageId": STR, "InstanceType": STR,
         "SystemDisk": SYSTEM_DISK, "DataDisks": [DATA_DISK], "TagSpecification": TAG_SPECIFICATION, "DryRun": BOOL,
     }, required=("Placement",), ignored=RUN_INSTANCES_IGNORED)),
@@ -227,13 +227,13 @@ ACTIONS: dict[str, Action] = {
         {**INSTANCE_IDS.fields, "ForceStop": BOOL, "StopType": STR, "StoppedMode": STR}, required=("InstanceIds",))),
     "TerminateInstances": Action(_power("TerminateInstances"), Obj(
         {**INSTANCE_IDS.fields, "ReleaseAddress": BOOL, "ReleasePrepaidDataDisks": BOOL}, required=("InstanceIds",))),
-    "CreateImage": Action(create_image, CREATE_IMAGE_TODAY, params_2018=CREATE_IMAGE_2018),
+    "CreateImage": Action(answers_dry_run(create_image, {}), CREATE_IMAGE_TODAY, params_2018=CREATE_IMAGE_2018),
     "DescribeImages": Action(describe_images, Obj(
         {"ImageIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT, "InstanceType": STR}), mutating=False),
     "ModifyImageAttribute": Action(modify_image_attribute, Obj({
         "ImageId": STR, "ImageName": STR, "ImageDescription": STR, "ImageFamily": STR, "ImageDeprecated": BOOL,
     }, required=("ImageId",))),
-    "DeleteImages": Action(delete_images, Obj(
+    "DeleteImages": Action(answers_dry_run(delete_images, {}), Obj(
         {"ImageIds": [STR], "DeleteBindedSnap": BOOL, "DryRun": BOOL}, required=("ImageIds",))),
     "DescribeImageQuota": Action(describe_image_quota, Obj({}), mutating=False),
     "DescribeRegions": Action(describe_regions, Obj({}), mutating=False),

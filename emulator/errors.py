@@ -28,9 +28,13 @@ def wrong_type(path: str, expected: str) -> ApiError:
     return ApiError("InvalidParameter", f"The value type of parameter `{path}` is wrong: expected {expected}.")
 
 
-def dry_run() -> ApiError:
-    """DryRun=true: every check passed and nothing was done."""
-    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
+class DryRunPassed(ApiError):
+    """DryRun=true: every check passed and nothing was done. Today's actions answer it as a plain success (params.py
+    `answers_dry_run`); the 2018 era answers DryRunOperation."""
+
+
+def dry_run() -> DryRunPassed:
+    return DryRunPassed("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
 
 
 def state_error(instance_id: str, state: str) -> ApiError:

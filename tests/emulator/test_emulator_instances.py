@@ -58,7 +58,7 @@ def test_run_instances_pending_then_running(
         ({"ImageId": "img-zzzzzzzz"}, "InvalidImageId.NotFound"),
         ({"SystemDisk": {"DiskType": "FLOPPY"}}, "InvalidParameterValue"),
         ({"InstanceCount": 0}, "InvalidParameterValue"),
-        ({"DryRun": True}, "DryRunOperation"),
+        ({"DryRun": True, "Placement": {"Zone": "ap-shanghai-2"}}, "InvalidZone.MismatchRegion"),
     ],
 )
 def test_run_instances_rejections(
@@ -66,6 +66,13 @@ def test_run_instances_rejections(
 ) -> None:
     assert error_code(lambda: cvm_client.call_json(
         "RunInstances", {"Placement": {"Zone": "ap-guangzhou-3"}, **fields})) == code
+
+
+def test_a_dry_run_that_passes_answers_only_a_request_id(emulator: Any, cvm_client: CvmClient) -> None:
+    """RunInstances documents it: "if the check passes, the RequestId is returned"."""
+    answer = cvm_client.call_json("RunInstances", {"Placement": {"Zone": "ap-guangzhou-3"}, "DryRun": True})
+    assert set(answer["Response"]) == {"RequestId"}
+    assert len(emulator.control.state()["instances"]) == 3
 
 
 def test_describe_instances_filters_and_pages(emulator: Any, cvm_client: CvmClient, error_code: ErrorCode) -> None:
