@@ -81,6 +81,7 @@ class CvmBackend(
         self.start_config = config
         self.clock = clock
         self.lock = threading.Lock()
+        self.request_id = ""  # the API call the transaction serves
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
         self.copy_failures = CopyFailures()
@@ -105,10 +106,12 @@ class CvmBackend(
         os.replace(temporary, path)
 
     @contextmanager
-    def transaction(self, save: bool = True) -> Iterator[None]:
-        """Hold the lock; save afterwards unless the body raised."""
+    def transaction(self, save: bool = True, request_id: str = "") -> Iterator[None]:
+        """Hold the lock; save afterwards unless the body raised. `request_id` is the API call's, for the state that
+        records it (LatestOperationRequestId)."""
         with self.lock:
             self._catch_up()
+            self.request_id = request_id
             yield
             if save:
                 self.save()

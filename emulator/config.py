@@ -3,11 +3,19 @@
 from dataclasses import dataclass, replace
 from typing import Any
 
-REGIONS = (
-    "ap-guangzhou", "ap-shanghai", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-nanjing",
-    "ap-hongkong", "ap-singapore", "ap-tokyo", "ap-seoul", "ap-bangkok", "ap-jakarta",
-    "na-siliconvalley", "na-ashburn", "eu-frankfurt", "sa-saopaulo",
-)
+# The regions and their names as CVM's DescribeRegions answers them: the 20 a real account's DescribeRegions listed
+# (Cloud Custodian's recording, 2022-09, in its order), then the two finance regions the API's own example adds.
+REGION_NAMES = {
+    "ap-guangzhou": "华南地区(广州)", "ap-shanghai": "华东地区(上海)", "ap-nanjing": "华东地区(南京)",
+    "ap-beijing": "华北地区(北京)", "ap-chengdu": "西南地区(成都)", "ap-chongqing": "西南地区(重庆)",
+    "ap-hongkong": "港澳台地区(中国香港)", "ap-taipei": "港澳台地区(中国台北)", "ap-seoul": "亚太东北(首尔)",
+    "ap-tokyo": "亚太东北(东京)", "ap-singapore": "亚太东南(新加坡)", "ap-bangkok": "亚太东南(曼谷)",
+    "ap-jakarta": "亚太东南(雅加达)", "na-siliconvalley": "美国西部(硅谷)", "eu-frankfurt": "欧洲地区(法兰克福)",
+    "eu-moscow": "欧洲地区(莫斯科)", "ap-mumbai": "亚太南部(孟买)", "na-ashburn": "美国东部(弗吉尼亚)",
+    "sa-saopaulo": "南美地区(圣保罗)", "na-toronto": "北美地区(多伦多)",
+    "ap-shanghai-fsi": "华东地区(上海金融)", "ap-shenzhen-fsi": "华南地区(深圳金融)",
+}
+REGIONS = tuple(REGION_NAMES)
 ACCOUNT_UIN = "100000000001"  # the one account: owner of every private image
 ERAS = ("today", "2018")  # which CVM API the emulator serves; see README "API eras"
 TUNABLE_CONFIG = (

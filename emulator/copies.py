@@ -20,6 +20,19 @@ from .timeline import iso_time, steps
 if TYPE_CHECKING:
     from .backend import Region
 
+# Regions that exist but take part in no image copy. Tencent documents that some regions do not support syncing
+# ("暂不支持部分地域同步") without naming them; the emulator takes the finance regions (an assumption, README "Known
+# differences"): copying into one is InvalidRegion.Unavailable, copying out of one UnsupportedOperation.Region.
+NO_SYNC_REGIONS = ("ap-shanghai-fsi", "ap-shenzhen-fsi")
+# SyncImages documents three "image busy" codes; the emulator answers them by the source's state, after their wording
+# (an inference: no source says which state gets which). "The image is busy. Please try again later." for a copy in
+# progress; "The image has another ongoing task. Please check and try again later." while it is made or imported;
+# "Invalid image status." (no retry) for a state that never becomes NORMAL (CREATEFAILED, IMPORTFAILED).
+SYNC_BUSY_CODES = {
+    "SYNCING": "FailedOperation.InvalidImageState",
+    "CREATING": "InvalidParameterValue.InvalidImageState",
+    "IMPORTING": "InvalidParameterValue.InvalidImageState",
+}
 KMS_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ANY_REGION = "*"
 
@@ -98,9 +111,15 @@ class CopyActions:
 
     @staticmethod
     def _check_destinations(region_name: str, request: SyncRequest) -> None:
+        if region_name in NO_SYNC_REGIONS:
+            raise ApiError("UnsupportedOperation.Region", f"Images of region `{region_name}` cannot be synced.")
         for destination in request.regions:
             if destination not in REGIONS:
                 raise ApiError("InvalidRegion.NotFound", f"Region `{destination}` is not found.")
+            if destination in NO_SYNC_REGIONS:
+                raise ApiError(
+                    "InvalidRegion.Unavailable", f"Region `{destination}` does not support image synchronization."
+                )
         if request.encrypt:
             # An encrypted copy is made in the source's own region only.
             if request.regions != [region_name]:
@@ -121,10 +140,9 @@ class CopyActions:
             raise ApiError("InvalidParameterValue.InvalidImageId", f"Image `{image_id}` is a public image.")
         image = self._private_image(region, image_id)
         state = image.state(self.clock())
-        if state == "SYNCING":
-            raise ApiError("FailedOperation.InvalidImageState", f"Image `{image_id}` is being synced; retry later.")
         if state != "NORMAL":
-            raise ApiError("InvalidImageId.IncorrectState", f"Image `{image_id}` is {state}; only NORMAL can sync.")
+            code = SYNC_BUSY_CODES.get(state, "InvalidImageId.IncorrectState")
+            raise ApiError(code, f"Image `{image_id}` is {state}; only a NORMAL image can be synced.")
         if image.encrypted:
             raise ApiError("UnsupportedOperation.EncryptedImagesNotSupported", f"Image `{image_id}` is encrypted.")
         return image

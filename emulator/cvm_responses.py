@@ -3,13 +3,14 @@
 from collections.abc import Callable
 
 from .backend import CvmBackend
+from .config import REGION_NAMES
 from .errors import ApiError, invalid
 from .families import check_family
 from .filters import Filters, filter_images, filter_instances
 from .images import check_lengths
 from .imaging import ImageRequest
-from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, LaunchRequest
-from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params
+from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, STOP_TYPES, STOPPED_MODES, LaunchRequest, StopRequest
+from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, answers_dry_run
 from .wire import Described, describe_image, describe_instance
 
 API_VERSION = "2017-03-12"
@@ -60,9 +61,11 @@ def _tags(params: Params, resource_type: str) -> list[dict[str, str]]:
 
 
 def _ids(params: Params, name: str) -> list[str]:
-    ids = params[name]
-    if not 1 <= len(ids) <= MAX_PAGE:
-        raise invalid(name, f"between 1 and {MAX_PAGE} ids")
+    ids = params.get(name, [])
+    if name in params and not ids:
+        raise invalid(name, "at least one id")
+    if len(ids) > MAX_PAGE:
+        raise ApiError("InvalidParameterValue.LimitExceeded", f"`{name}` takes at most {MAX_PAGE} ids a request.")
     return ids
 
 
@@ -114,6 +117,7 @@ def _page(name: str, matched: list[Described], offset: int, limit: int) -> Param
 
 
 def describe_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    _ids(params, "InstanceIds")
     instance_ids, filters, offset, limit = _selection(params, "InstanceIds", "InvalidParameterValue")
     now = backend.clock()
     items = [describe_instance(instance, now) for instance in backend.listed_instances(region, instance_ids)]
@@ -125,6 +129,26 @@ def _power(action: str) -> Callable[[CvmBackend, str, Params], Params]:
         backend.change_power(region, action, _ids(params, "InstanceIds"))
         return {}
     return handler
+
+
+def _stop_request(params: Params) -> StopRequest:
+    """Today's StopType and StoppedMode; the deprecated ForceStop is SOFT_FIRST (true) or SOFT, never with StopType."""
+    if "ForceStop" in params and "StopType" in params:
+        raise ApiError("InvalidParameterCombination", "`ForceStop` cannot be used with `StopType`; use `StopType`.")
+    stop_type = params.get("StopType", "SOFT_FIRST" if params.get("ForceStop") else "SOFT")
+    if stop_type not in STOP_TYPES:
+        raise invalid("StopType", f"one of {list(STOP_TYPES)}")
+    stopped_mode = params.get("StoppedMode", "KEEP_CHARGING")
+    if stopped_mode not in STOPPED_MODES:
+        raise invalid("StoppedMode", f"one of {list(STOPPED_MODES)}")
+    return StopRequest(stop_type, stopped_mode)
+
+
+def stop_instances(backend: CvmBackend, region: str, params: Params) -> Params:
+    """Today's era honours StopType; the 2018 era's stop always succeeds, as it always did."""
+    stop = _stop_request(params) if backend.config.today else None
+    backend.change_power(region, "StopInstances", _ids(params, "InstanceIds"), stop)
+    return {}
 
 
 def _source(params: Params, today: bool) -> None:
@@ -185,26 +209,32 @@ def describe_image_quota(backend: CvmBackend, region: str, params: Params) -> Pa
     return {"ImageNumQuota": backend.config.image_quota}
 
 
+def describe_regions(backend: CvmBackend, region: str, params: Params) -> Params:
+    regions = [{"Region": name, "RegionName": label, "RegionState": "AVAILABLE"} for name, label in REGION_NAMES.items()]
+    return {"TotalCount": len(regions), "RegionSet": regions}
+
+
 INSTANCE_IDS = Obj({"InstanceIds": [STR]}, required=("InstanceIds",))
 ACTIONS: dict[str, Action] = {
-    "RunInstances": Action(run_instances, Obj({
+    "RunInstances": Action(answers_dry_run(run_instances, {}), Obj({
         "Placement": PLACEMENT, "InstanceCount": INT, "InstanceName": STR, "ImageId": STR, "InstanceType": STR,
         "SystemDisk": SYSTEM_DISK, "DataDisks": [DATA_DISK], "TagSpecification": TAG_SPECIFICATION, "DryRun": BOOL,
     }, required=("Placement",), ignored=RUN_INSTANCES_IGNORED)),
     "DescribeInstances": Action(describe_instances, Obj(
         {"InstanceIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT}), mutating=False),
     "StartInstances": Action(_power("StartInstances"), INSTANCE_IDS),
-    "StopInstances": Action(_power("StopInstances"), Obj(
+    "StopInstances": Action(stop_instances, Obj(
         {**INSTANCE_IDS.fields, "ForceStop": BOOL, "StopType": STR, "StoppedMode": STR}, required=("InstanceIds",))),
     "TerminateInstances": Action(_power("TerminateInstances"), Obj(
         {**INSTANCE_IDS.fields, "ReleaseAddress": BOOL, "ReleasePrepaidDataDisks": BOOL}, required=("InstanceIds",))),
-    "CreateImage": Action(create_image, CREATE_IMAGE_TODAY, params_2018=CREATE_IMAGE_2018),
+    "CreateImage": Action(answers_dry_run(create_image, {}), CREATE_IMAGE_TODAY, params_2018=CREATE_IMAGE_2018),
     "DescribeImages": Action(describe_images, Obj(
         {"ImageIds": [STR], "Filters": FILTERS, "Offset": INT, "Limit": INT, "InstanceType": STR}), mutating=False),
     "ModifyImageAttribute": Action(modify_image_attribute, Obj({
         "ImageId": STR, "ImageName": STR, "ImageDescription": STR, "ImageFamily": STR, "ImageDeprecated": BOOL,
     }, required=("ImageId",))),
-    "DeleteImages": Action(delete_images, Obj(
+    "DeleteImages": Action(answers_dry_run(delete_images, {}), Obj(
         {"ImageIds": [STR], "DeleteBindedSnap": BOOL, "DryRun": BOOL}, required=("ImageIds",))),
     "DescribeImageQuota": Action(describe_image_quota, Obj({}), mutating=False),
+    "DescribeRegions": Action(describe_regions, Obj({}), mutating=False),
 }

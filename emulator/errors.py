@@ -22,9 +22,19 @@ def invalid(path: str, expected: str) -> ApiError:
     return ApiError("InvalidParameterValue", f"The value of parameter `{path}` is invalid: expected {expected}.")
 
 
-def dry_run() -> ApiError:
-    """DryRun=true: every check passed and nothing was done."""
-    return ApiError("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
+def wrong_type(path: str, expected: str) -> ApiError:
+    """A parameter of the wrong JSON type: the API answers InvalidParameter, not InvalidParameterValue (a recorded
+    StopInstances with `"InstanceIds": "hello"`: "参数 `InstanceIds` 取值类型错误。")."""
+    return ApiError("InvalidParameter", f"The value type of parameter `{path}` is wrong: expected {expected}.")
+
+
+class DryRunPassed(ApiError):
+    """DryRun=true: every check passed and nothing was done. Today's actions answer it as a plain success (params.py
+    `answers_dry_run`); the 2018 era answers DryRunOperation."""
+
+
+def dry_run() -> DryRunPassed:
+    return DryRunPassed("DryRunOperation", "Request validation passed; nothing was done because DryRun is set.")
 
 
 def state_error(instance_id: str, state: str) -> ApiError:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, dry_run, state_error
 from .images import PUBLIC_IMAGES, Image
-from .instances import LOCAL_DISK_TYPES, Instance
+from .instances import LOCAL_DISK_TYPES, RESCUE_AND_MIGRATION, SOFT_SHUTDOWN_FAILED, Instance
 from .tags import MAX_TAGS_PER_RESOURCE, check_tags
 from .timeline import Timeline, iso_time, steps
 
@@ -32,8 +32,14 @@ CVM_TAG_CODES = {
     "ValueLengthExceeded": "FailedOperation.IllegalTagValue",
     "ValueCharacterIllegal": "FailedOperation.IllegalTagValue",
 }
-# Today's answer for an instance that cannot be imaged in its current state.
-TRANSITIONAL = ("STARTING", "STOPPING", "REBOOTING", "TERMINATING")  # UnsupportedOperation.InstanceState<State>
+# Today's answer for an instance that cannot be imaged in its current state: UnsupportedOperation.InstanceState<State>
+# for the states CreateImage's documented error list names; any other state but RUNNING and STOPPED is
+# InvalidInstance.NotSupported.
+TRANSITIONAL = (
+    "STARTING", "STOPPING", "REBOOTING", "TERMINATING",
+    *(state for state in RESCUE_AND_MIGRATION if state != "EXIT_SERVICE_LIVE_MIGRATE"),
+)
+IMAGE_BUILD_FAILED = "The image could not be made from the instance's disks."  # the emulator's words, not the API's
 
 
 @dataclass
@@ -56,6 +62,7 @@ class ImagingActions:
     # Provided by CvmBackend and the other mixins.
     config: Any
     clock: Callable[[], float]
+    request_id: str
     region: Callable[[str], "Region"]
     _new_id: Callable[[str], str]
     _instance: Callable[["Region", str], Instance]
@@ -127,24 +134,25 @@ class ImagingActions:
         """Start the instance's part of the task; returns the image's steps."""
         transition, build = self.config.instance_transition_seconds, self.config.image_build_seconds
         outcome = "CREATEFAILED" if instance.image_build_fails else "NORMAL"
-        failed = outcome == "CREATEFAILED"
+        error = IMAGE_BUILD_FAILED if instance.image_build_fails else ""
         if instance.state(now) == "STOPPED":
             return (0.0, "CREATING"), (build, outcome)
         if self.config.today and not request.force_poweroff:  # live image: the instance keeps running
-            instance.set_timeline("CreateImage", steps(now, (0.0, "RUNNING"), (build, "RUNNING")), failed=failed)
+            self._operate(instance, steps(now, (0.0, "RUNNING"), (build, "RUNNING")), error)
             return (0.0, "CREATING"), (build, outcome)
         if self.config.today:  # forced power-off; the instance stays STOPPED
-            instance.set_timeline(
-                "CreateImage", steps(now, (0.0, "STOPPING"), (transition, "STOPPED"), (build, "STOPPED")), failed=failed
-            )
+            self._operate(instance, steps(now, (0.0, "STOPPING"), (transition, "STOPPED"), (build, "STOPPED")), error)
             return (0.0, "CREATING"), (transition + build, outcome)
         if instance.soft_shutdown_fails and not request.force_poweroff:
-            instance.set_timeline("CreateImage", steps(now, (0.0, "STOPPING"), (transition, "RUNNING")), failed=True)
+            self._operate(instance, steps(now, (0.0, "STOPPING"), (transition, "RUNNING")), SOFT_SHUTDOWN_FAILED)
             return (0.0, "CREATING"), (transition, "CREATEFAILED")
-        instance.set_timeline("CreateImage", steps(
+        self._operate(instance, steps(
             now, (0.0, "STOPPING"), (transition, "STOPPED"), (build, "STARTING"), (transition, "RUNNING"),
-        ))
+        ), "")
         return (0.0, "CREATING"), (transition + build, outcome)
+
+    def _operate(self, instance: Instance, timeline: Timeline, error: str) -> None:
+        instance.set_timeline("CreateImage", timeline, self.request_id, error)
 
     def _image_from_snapshots(self, region: "Region", region_name: str, request: ImageRequest) -> Image:
         if not self.config.today:

@@ -4,7 +4,7 @@ from .backend import CvmBackend
 from .copies import SyncRequest
 from .errors import ApiError, invalid
 from .images import check_lengths
-from .params import BOOL, STR, Action, Obj, Params
+from .params import BOOL, STR, Action, Obj, Params, answers_dry_run
 from .wire import describe_image
 
 
@@ -37,7 +37,7 @@ def sync_images(backend: CvmBackend, region: str, params: Params) -> Params:
     )
     copies = backend.sync_images(region, request)
     if not params.get("ImageSetRequired", False):
-        return {}
+        return {"ImageSet": []}  # present and empty, as the API's example answers
     return {"ImageSet": [{"ImageId": copy.image_id, "Region": copy.region} for copy in copies]}
 
 
@@ -57,7 +57,7 @@ def describe_image_from_family(backend: CvmBackend, region: str, params: Params)
 
 
 ACTIONS: dict[str, Action] = {
-    "SyncImages": Action(sync_images, Obj({
+    "SyncImages": Action(answers_dry_run(sync_images, {"ImageSet": []}), Obj({
         "ImageIds": [STR], "DestinationRegions": [STR], "DryRun": BOOL, "ImageName": STR, "ImageSetRequired": BOOL,
         "Encrypt": BOOL, "KmsKeyId": STR,
     }, required=("ImageIds", "DestinationRegions"))),

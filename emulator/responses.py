@@ -4,6 +4,7 @@ Each service has its own modules (cvm_responses.py and pipeline_responses.py; ta
 dispatches between them.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from .params import Action, Obj, Params, decode_body, parse
 
 ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS}  # the CVM actions, by name
 API_VERSION = cvm_responses.API_VERSION
+REGION_FORM = re.compile(r"^[a-z]{2}-[a-z]+(-[a-z]+)*$")  # ap-guangzhou, na-siliconvalley, ap-shanghai-fsi
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,22 @@ SERVICES = {
 __all__ = ["ACTIONS", "API_VERSION", "SERVICES", "Action", "Obj", "decode_body", "handle"]
 
 
-def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params) -> Params:
-    """Answer one signed API request; `headers` are keyed by lowercase name. The service is the one the request
-    was signed for (the credential scope of its Authorization header)."""
+def _check_region(region: str) -> None:
+    """A region outside the list answers as the API does (README "Known differences"): a malformed name is
+    InvalidParameterValue, a well-formed one the service is not offered in is UnsupportedRegion."""
+    if region in REGIONS:
+        return
+    if not REGION_FORM.match(region):
+        raise ApiError(
+            "InvalidParameterValue", f"A value specified in `X-TC-Region` is not valid, is unsupported, or cannot be "
+            f"used: `{region}`.",
+        )
+    raise ApiError("UnsupportedRegion", f"The action not support this region: `{region}`.")
+
+
+def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params, request_id: str = "") -> Params:
+    """Answer one signed API request (answered with `request_id`); `headers` are keyed by lowercase name. The service
+    is the one the request was signed for (the credential scope of its Authorization header)."""
     service_name = signing.scope_service(headers) or "cvm"
     service = SERVICES[service_name]
     action, version, region = (headers.get(name, "").strip() for name in ("x-tc-action", "x-tc-version", "x-tc-region"))
@@ -47,10 +62,10 @@ def handle(backend: CvmBackend, headers: Mapping[str, str], params: Params) -> P
         raise ApiError("NoSuchVersion", f"Version `{version}` of {service_name} does not exist; use {service.version}.")
     if action not in service.actions:
         raise ApiError("InvalidAction", f"Action `{action}` does not exist in {service_name}.")
-    if region and region not in REGIONS:
-        raise ApiError("InvalidRegion", f"Region `{region}` does not exist or is not supported.")
+    if region:
+        _check_region(region)
     backend.check_allowed(service_name, action)
     spec = service.actions[action]
     parsed = parse(params, spec.schema(backend.config.today))
-    with backend.transaction(save=spec.mutating):
+    with backend.transaction(save=spec.mutating, request_id=request_id):
         return spec.handler(backend, region, parsed)

@@ -172,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError("InternalError", "An internal error occurred (injected fault).")
             signing.verify(headers, body, {emulator.backend.config.secret_id: emulator.backend.config.secret_key})
             entry["params"] = decode_body(body)
-            return handle(emulator.backend, headers, entry["params"])
+            return handle(emulator.backend, headers, entry["params"], entry["request_id"])
         except ApiError as error:
             return {"Error": {"Code": error.code, "Message": error.message}}
         except Exception:  # noqa: BLE001 - any bug must still answer like the real service

@@ -24,6 +24,14 @@ def state_at(timeline: Timeline, now: float) -> str:
     return current
 
 
+def step_progress(timeline: Timeline, now: float) -> float:
+    """How far `now` is through the step it is in, from 0 to 1 (1 in the last step, which never ends)."""
+    for (start, _), (end, _) in zip(timeline, timeline[1:]):
+        if start <= now < end:
+            return (now - start) / (end - start)
+    return 1.0
+
+
 def steps(start: float, *pairs: tuple[float, str]) -> Timeline:
     """A timeline from (delay after the previous step, state) pairs."""
     timeline, at = [], start

@@ -4,13 +4,16 @@ The state modules hold models and rules and never spell a response; the response
 through here.
 """
 
+import hashlib
+import re
+import uuid
 from typing import Any
 
 from .backend import CvmBackend
 from .config import ACCOUNT_UIN
 from .images import Image
 from .instances import Instance
-from .timeline import iso_time
+from .timeline import iso_time, step_progress
 
 Described = dict[str, Any]  # a resource as the API answers it
 
@@ -32,7 +35,7 @@ def describe_image(image: Image, now: float) -> Described:
         "Platform": image.platform,
         "ImageCreator": ACCOUNT_UIN if private else None,
         "ImageSource": "CREATE_IMAGE" if private else "OFFICIAL",
-        "SyncPercent": 100 if state == "NORMAL" else 0,
+        "SyncPercent": int(100 * step_progress(image.timeline, now)) if state == "SYNCING" else None,
         "IsSupportCloudinit": True,
         "SnapshotSet": [dict(snapshot) for snapshot in image.snapshot_set],
         "Tags": [dict(tag) for tag in image.tags],
@@ -42,29 +45,72 @@ def describe_image(image: Image, now: float) -> Described:
     }
 
 
-def _operation_state(instance: Instance, now: float) -> str | None:
-    if instance.latest_operation is None:
-        return None
-    if not instance.is_settled(now):
-        return "OPERATING"
-    return "FAILED" if instance.latest_operation_failed else "SUCCESS"
+# Instance sizes: SMALL 1 vCPU, MEDIUM 2, LARGE 4, nXLARGE 4n; the number that ends the type is the memory in GiB.
+INSTANCE_SIZE = re.compile(r"^[A-Z0-9]+\.(?:(?P<times>\d+)XLARGE|(?P<size>SMALL|MEDIUM|LARGE))(?P<memory>\d+)$")
+SIZE_CPUS = {"SMALL": 1, "MEDIUM": 2, "LARGE": 4}
+
+
+def cpu_memory(instance_type: str) -> tuple[int | None, int | None]:
+    """CPU and Memory of an instance type such as S5.MEDIUM4 or S5.2XLARGE16; (None, None) for another form."""
+    match = INSTANCE_SIZE.match(instance_type)
+    if match is None:
+        return None, None
+    cpus = SIZE_CPUS[match["size"]] if match["size"] else 4 * int(match["times"])
+    return cpus, int(match["memory"])
+
+
+def _private_ip(instance_id: str) -> str:
+    """A stable address in the emulator's one VPC, 10.0.0.0/16."""
+    number = int(hashlib.sha256(instance_id.encode()).hexdigest()[:8], 16) % 65_000 + 2
+    return f"10.0.{number // 256}.{number % 256}"
+
+
+def _disks(instance: Instance) -> tuple[Described, list[Described]]:
+    system = {**instance.system_disk, "Encrypt": False, "KmsKeyId": None, "CdcId": None}
+    data = [
+        {**disk, "DeleteWithInstance": True, "Encrypt": False, "KmsKeyId": None, "ThroughputPerformance": 0,
+         "CdcId": None}
+        for disk in instance.data_disks
+    ]
+    return system, data
+
+
+def _operation(instance: Instance, now: float) -> Described:
+    """The LatestOperation* fields: all null for an instance never operated on (as recorded)."""
+    operated = instance.latest_operation is not None
+    return {
+        "LatestOperation": instance.latest_operation,
+        "LatestOperationState": instance.operation_state(now),
+        "LatestOperationRequestId": instance.latest_operation_request_id,
+        "LatestOperationErrorMsg": instance.latest_operation_error if operated else None,
+    }
 
 
 def describe_instance(instance: Instance, now: float) -> Described:
-    """An InstanceSet item of DescribeInstances."""
+    """An InstanceSet item of DescribeInstances: a pay-as-you-go instance in one VPC without a public IP, in the
+    recorded answers' order of fields."""
+    state = instance.state(now)
+    cpu, memory = cpu_memory(instance.instance_type)
+    system_disk, data_disks = _disks(instance)
     return {
+        "Placement": {"Zone": instance.zone, "HostId": None, "ProjectId": 0},
         "InstanceId": instance.instance_id,
-        "InstanceName": instance.name,
-        "InstanceState": instance.state(now),
-        "InstanceType": instance.instance_type,
-        "ImageId": instance.image_id,
-        "Placement": {"Zone": instance.zone, "ProjectId": 0},
-        "SystemDisk": dict(instance.system_disk),
-        "DataDisks": [dict(disk) for disk in instance.data_disks],
-        "CreatedTime": iso_time(instance.created_at),
-        "LatestOperation": instance.latest_operation,
-        "LatestOperationState": _operation_state(instance, now),
+        "Uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, instance.instance_id)),
+        "InstanceState": state, "RestrictState": "NORMAL", "InstanceType": instance.instance_type,
+        "CPU": cpu, "Memory": memory, "InstanceName": instance.name, "InstanceChargeType": "POSTPAID_BY_HOUR",
+        "SystemDisk": system_disk, "DataDisks": data_disks,
+        "PrivateIpAddresses": [_private_ip(instance.instance_id)], "PublicIpAddresses": None, "IPv6Addresses": None,
+        "InternetAccessible": {"InternetMaxBandwidthOut": 0, "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR"},
+        "VirtualPrivateCloud": {"VpcId": "vpc-emu00001", "SubnetId": "subnet-emu00001", "AsVpcGateway": False},
+        "SecurityGroupIds": ["sg-emu00001"], "LoginSettings": {"KeyIds": []},
+        "ImageId": instance.image_id, "OsName": instance.os_name, "DefaultLoginUser": "root", "DefaultLoginPort": 22,
+        "RenewFlag": None, "CreatedTime": iso_time(instance.created_at), "ExpiredTime": None,
         "Tags": [dict(tag) for tag in instance.tags],
+        "DisasterRecoverGroupId": "", "DedicatedClusterId": "", "CamRoleName": "",
+        **_operation(instance, now),
+        "IsolatedSource": "NOTISOLATED", "HpcClusterId": "", "DisableApiTermination": False, "RdmaIpAddresses": None,
+        "LicenseType": "TencentCloud",
+        "StopChargingMode": instance.stopped_mode if state == "STOPPED" else "NOT_APPLICABLE",
     }
 
 

@@ -53,10 +53,11 @@ def test_each_copy_is_an_image_of_its_region_and_the_source_syncs_meanwhile(
     assert _private_ids(emulator, "ap-beijing") == [beijing]
 
 
-def test_the_image_set_is_answered_only_when_required(
+def test_the_image_set_is_empty_unless_required(
     emulator: Any, cvm_client: CvmClient, golden: str
 ) -> None:
-    assert _sync(cvm_client, golden, "ap-shanghai").ImageSet is None
+    answer = cvm_client.call_json("SyncImages", {"ImageIds": [golden], "DestinationRegions": ["ap-shanghai"]})
+    assert answer["Response"]["ImageSet"] == []  # present, as in the API's example
     assert len(_private_ids(emulator, "ap-shanghai")) == 1
 
 
@@ -86,7 +87,7 @@ def test_copies_count_toward_the_destinations_quota_all_or_nothing(
 def test_dry_run_checks_and_copies_nothing(
     emulator: Any, cvm_client: CvmClient, golden: str, error_code: ErrorCode
 ) -> None:
-    assert error_code(lambda: _sync(cvm_client, golden, "ap-shanghai", DryRun=True)) == "DryRunOperation"
+    assert _sync(cvm_client, golden, "ap-shanghai", DryRun=True).ImageSet == []  # passed: a plain answer
     assert error_code(lambda: _sync(cvm_client, golden, "mars-1", DryRun=True)) == "InvalidRegion.NotFound"
     assert _private_ids(emulator, "ap-shanghai") == [] and state_of(emulator, golden) == "NORMAL"
 
@@ -117,10 +118,21 @@ def test_sync_refusals(
         "ImageIds": [golden], "DestinationRegions": ["ap-shanghai"], "Reboot": True})) == "UnknownParameter"
     emulator.control.set_config(image_build_seconds=60)
     creating = call(cvm_client, "CreateImage", InstanceId="ins-emu00003", ImageName="building").ImageId
-    assert refused(ImageIds=[creating]) == "InvalidImageId.IncorrectState"
+    assert refused(ImageIds=[creating]) == "InvalidParameterValue.InvalidImageState"
     emulator.control.set_config(image_copy_seconds=60)
     _sync(cvm_client, golden, "ap-beijing")
     assert refused() == "FailedOperation.InvalidImageState"
+
+
+def test_a_source_that_never_becomes_normal_is_in_an_incorrect_state(
+    emulator: Any, cvm_client: CvmClient, golden: str, region_client: Callable[[str], CvmClient],
+    error_code: ErrorCode, wait_until: Callable[..., Any],
+) -> None:
+    emulator.control.fail_copies("ap-shanghai")
+    failed = _sync(cvm_client, golden, "ap-shanghai", ImageSetRequired=True).ImageSet[0].ImageId
+    wait_until(lambda: state_of(emulator, failed) == "CREATEFAILED")
+    assert error_code(lambda: _sync(region_client("ap-shanghai"), failed, "ap-beijing")) == (
+        "InvalidImageId.IncorrectState")
 
 
 def test_an_encrypted_copy_stays_in_its_region_and_can_be_neither_synced_nor_shared(

@@ -133,7 +133,7 @@ def test_dry_run_validates_and_creates_nothing(emulator: Any, cvm_client: CvmCli
         ({"ImageName": "x" * 61}, "InvalidParameter.ValueTooLarge"),
         ({"ImageName": "ok", "ImageDescription": "d" * 257}, "InvalidParameter.ValueTooLarge"),
         ({"ImageName": "ok", "ForcePoweroff": "yes"}, "InvalidParameterValue"),
-        ({"ImageName": "ok", "Sysprep": True}, "InvalidParameterValue"),
+        ({"ImageName": "ok", "Sysprep": True}, "InvalidParameter"),  # a wrong type, as recorded
         ({"ImageName": "ok", "Reboot": "maybe"}, "InvalidParameterValue"),
         ({"ImageName": "ok", "SnapshotIds": ["snap-12345678"]}, "InvalidParameterValue"),
         ({"ImageName": "ok", "TagSpecification": [{"ResourceType": "instance", "Tags": []}]}, "InvalidParameterValue"),

@@ -134,7 +134,7 @@ def test_image_from_snapshots(
     request.ImageIds = [first]
     cvm_client.DeleteImages(request)  # the snapshots stay
     both = [snapshots["SYSTEM_DISK"], snapshots["DATA_DISK"]]
-    assert error_code(lambda: _create(cvm_client, SnapshotIds=both, ImageName="dry", DryRun=True)) == "DryRunOperation"
+    assert _create(cvm_client, SnapshotIds=both, ImageName="dry", DryRun=True) is None  # checked, nothing made
     image_id = _create(cvm_client, SnapshotIds=both, ImageName="from-snapshots")
     image = wait_until(lambda: image_of(image_id))
     assert image["ImageSize"] == 50 and [s["SnapshotId"] for s in image["SnapshotSet"]] == both
@@ -150,11 +150,11 @@ def test_image_from_snapshots(
     assert code(SnapshotIds=both, ImageName="from-snapshots") == "InvalidImageName.Duplicate"
 
 
-def test_dry_run_answers_dry_run_operation_and_does_nothing(
+def test_a_dry_run_that_passes_answers_only_a_request_id_and_does_nothing(
     emulator: Any, cvm_client: CvmClient, instance_of: Callable, error_code: ErrorCode
 ) -> None:
-    assert error_code(lambda: _create(cvm_client, InstanceId=RUNNING, ImageName="dry", DryRun=True,
-                                      ForcePoweroff="true")) == "DryRunOperation"
+    request = {"InstanceId": RUNNING, "ImageName": "dry", "DryRun": True, "ForcePoweroff": "true"}
+    assert set(cvm_client.call_json("CreateImage", request)["Response"]) == {"RequestId"}
     assert error_code(lambda: _create(cvm_client, InstanceId="ins-zzzzzzzz", ImageName="dry", DryRun=True)) == (
         "InvalidInstanceId.NotFound")
     assert emulator.control.state()["images"] == []
@@ -169,6 +169,9 @@ def test_dry_run_answers_dry_run_operation_and_does_nothing(
         ("REBOOTING", "UnsupportedOperation.InstanceStateRebooting"),
         ("TERMINATING", "UnsupportedOperation.InstanceStateTerminating"),
         ("PENDING", "OperationDenied.InstanceOperationInProgress"),
+        ("RESCUE_MODE", "UnsupportedOperation.InstanceStateRescueMode"),
+        ("ENTER_SERVICE_LIVE_MIGRATE", "UnsupportedOperation.InstanceStateEnterServiceLiveMigrate"),
+        ("EXIT_SERVICE_LIVE_MIGRATE", "InvalidInstance.NotSupported"),  # CreateImage lists no code for it
         ("LAUNCH_FAILED", "InvalidInstance.NotSupported"),
         ("SHUTDOWN", "InvalidInstance.NotSupported"),
     ],
