@@ -1,8 +1,8 @@
 """CvmBackend: every region's state behind one lock, saved to a JSON file after every change if asked.
 
 The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
-tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
-denials and seeding images.
+tags.py, launch_templates.py); this module holds what they share: the regions, persistence,
+the transaction, configuration, permission denials and seeding images.
 """
 
 import json
@@ -22,6 +22,7 @@ from .families import FamilyActions
 from .images import IMAGE_ID, PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions
 from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
+from .launch_templates import LaunchTemplate, LaunchTemplateActions
 from .sharing import SharingActions
 from .tags import TagActions
 from .timeline import new_id
@@ -35,6 +36,7 @@ class Region:
     instances: dict[str, Instance] = field(default_factory=dict)
     images: dict[str, Image] = field(default_factory=dict)
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    launch_templates: dict[str, LaunchTemplate] = field(default_factory=dict)
 
 
 def seeded_regions() -> dict[str, Region]:
@@ -47,6 +49,7 @@ def _regions_to_json(regions: dict[str, Region]) -> dict[str, Any]:
             "instances": [asdict(instance) for instance in region.instances.values()],
             "images": [asdict(image) for image in region.images.values()],
             "snapshots": list(region.snapshots.values()),
+            "launch_templates": [template.to_json() for template in region.launch_templates.values()],
         }
         for name, region in regions.items()
     }
@@ -58,6 +61,9 @@ def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
             instances={raw["instance_id"]: Instance(**raw) for raw in region["instances"]},
             images={raw["image_id"]: Image(**raw) for raw in region["images"]},
             snapshots={raw["SnapshotId"]: raw for raw in region["snapshots"]},
+            launch_templates={
+                raw["template_id"]: LaunchTemplate.from_json(raw) for raw in region.get("launch_templates", [])
+            },
         )
         for name, region in data.items()
     }
@@ -74,7 +80,8 @@ def _check_seed_payload(payload: Any) -> None:
 
 
 class CvmBackend(
-    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions
+    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions,
+    LaunchTemplateActions,
 ):
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -168,6 +175,7 @@ class CvmBackend(
         taken = set(PUBLIC_IMAGES)
         for region in self.regions.values():
             taken.update(region.instances, region.images, region.snapshots)
+            taken.update(region.launch_templates)
             for instance in region.instances.values():
                 taken.update(disk["DiskId"] for disk in [instance.system_disk, *instance.data_disks])
         return taken

@@ -57,17 +57,23 @@ def _sdk_fields(model: type) -> set[str]:
 def test_parameter_lists_are_the_installed_sdks() -> None:
     """Each action declares exactly what today's SDK request model declares, nested objects included."""
     sdk_modules = {"cvm": models, "tag": tag_models}
+    assert set(SERVICES) == set(sdk_modules)
     for service_name, service in SERVICES.items():
         for action, spec in service.actions.items():
             model = getattr(sdk_modules[service_name], f"{action}Request")
             assert spec.schema(today=True).declared() == _sdk_fields(model), action
     run = SERVICES["cvm"].actions["RunInstances"].params.fields
     create = SERVICES["cvm"].actions["CreateImage"].params.fields
+    template = SERVICES["cvm"].actions["CreateLaunchTemplate"].params.fields
     nested: list[tuple[Any, type]] = [
         (run["Placement"], models.Placement), (run["SystemDisk"], models.SystemDisk),
         (run["DataDisks"][0], models.DataDisk), (create["TagSpecification"][0], models.TagSpecification),
         (create["TagSpecification"][0].fields["Tags"][0], models.Tag),
         (SERVICES["cvm"].actions["DescribeImages"].params.fields["Filters"][0], models.Filter),
+        (template["Placement"], models.Placement), (template["SystemDisk"], models.SystemDisk),
+        (template["DataDisks"][0], models.DataDisk), (template["TagSpecification"][0], models.TagSpecification),
+        (template["LaunchTemplateTagSpecification"][0], models.TagSpecification),
+        (SERVICES["cvm"].actions["DescribeLaunchTemplates"].params.fields["Filters"][0], models.Filter),
         (SERVICES["tag"].actions["TagResources"].params.fields["Tags"][0], tag_models.Tag),
         (SERVICES["tag"].actions["ModifyResourceTags"].params.fields["DeleteTags"][0], tag_models.TagKeyObject),
     ]
