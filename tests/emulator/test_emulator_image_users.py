@@ -1,10 +1,12 @@
 """What launches from a custom image: instances (RunInstances records the ImageId and wants a NORMAL image; no
-`image-id` filter on DescribeInstances)."""
+`image-id` filter on DescribeInstances), and DeleteImages, which refuses nothing for being in use."""
 
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
+from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from tests.emulator.sdk import call, state_of
@@ -67,3 +69,23 @@ def test_run_instances_refuses_an_image_that_is_not_normal(
     assert error_code(lambda: _run(cvm_client, failing)) == "InvalidParameterValue.InvalidImageId"
     assert len(_run(cvm_client, building)) == 1
 
+
+def test_delete_images_deletes_an_image_that_everything_launches_from(
+    emulator: Any, cvm_client: CvmClient, as_client: AutoscalingClient, golden: str
+) -> None:
+    instance_id = _run(cvm_client, golden)[0]
+    template_id = cvm_client.call_json("CreateLaunchTemplate", {
+        "LaunchTemplateName": "web", "Placement": ZONE, "ImageId": golden})["Response"]["LaunchTemplateId"]
+    config_id = as_client.call_json("CreateLaunchConfiguration", {
+        "LaunchConfigurationName": "web", "ImageId": golden, "InstanceType": "S5.SMALL1"})["Response"][
+        "LaunchConfigurationId"]
+    request = models.DeleteImagesRequest()
+    request.ImageIds = [golden]
+    cvm_client.DeleteImages(request)  # no documented code says "in use": the cloud deletes it
+    state = emulator.control.state()
+    assert golden not in [image["ImageId"] for image in state["images"]]
+    assert next(i for i in state["instances"] if i["InstanceId"] == instance_id)["ImageId"] == golden
+    template = next(t for t in state["launch_templates"] if t["LaunchTemplateId"] == template_id)
+    assert template["Versions"][0]["LaunchTemplateVersionData"]["ImageId"] == golden
+    config = next(c for c in state["launch_configurations"] if c["LaunchConfigurationId"] == config_id)
+    assert (config["ImageId"], config["LaunchConfigurationStatus"]) == (golden, "IMAGE_ABNORMAL")
