@@ -1,4 +1,5 @@
-"""`python -m emulator`: serve the CVM and Tag APIs; the first stdout line is the URL, printed once it accepts."""
+"""`python -m emulator`: serve the CVM, Tag and Auto Scaling APIs; the first stdout line is the URL, printed once it
+accepts."""
 
 import argparse
 import signal

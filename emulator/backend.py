@@ -1,8 +1,8 @@
 """CvmBackend: every region's state behind one lock, saved to a JSON file after every change if asked.
 
 The actions live in per-resource mixins (instances.py, images.py, imaging.py, copies.py, sharing.py, families.py,
-tags.py); this module holds what they share: the regions, persistence, the transaction, configuration, permission
-denials and seeding images.
+tags.py, launch_templates.py, launch_configurations.py); this module holds what they share: the regions, persistence,
+the transaction, configuration, permission denials and seeding images.
 """
 
 import json
@@ -22,12 +22,14 @@ from .families import FamilyActions
 from .images import IMAGE_ID, PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions
 from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
+from .launch_configurations import LaunchConfiguration, LaunchConfigurationActions
+from .launch_templates import LaunchTemplate, LaunchTemplateActions
 from .sharing import SharingActions
 from .tags import TagActions
 from .timeline import new_id
 
 SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
-DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
+DENIABLE = re.compile(r"^((cvm|tag|as):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Region:
     instances: dict[str, Instance] = field(default_factory=dict)
     images: dict[str, Image] = field(default_factory=dict)
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    launch_templates: dict[str, LaunchTemplate] = field(default_factory=dict)
+    launch_configurations: dict[str, LaunchConfiguration] = field(default_factory=dict)  # Auto Scaling's
 
 
 def seeded_regions() -> dict[str, Region]:
@@ -47,6 +51,8 @@ def _regions_to_json(regions: dict[str, Region]) -> dict[str, Any]:
             "instances": [asdict(instance) for instance in region.instances.values()],
             "images": [asdict(image) for image in region.images.values()],
             "snapshots": list(region.snapshots.values()),
+            "launch_templates": [template.to_json() for template in region.launch_templates.values()],
+            "launch_configurations": [asdict(config) for config in region.launch_configurations.values()],
         }
         for name, region in regions.items()
     }
@@ -58,6 +64,12 @@ def _regions_from_json(data: dict[str, Any]) -> dict[str, Region]:
             instances={raw["instance_id"]: Instance(**raw) for raw in region["instances"]},
             images={raw["image_id"]: Image(**raw) for raw in region["images"]},
             snapshots={raw["SnapshotId"]: raw for raw in region["snapshots"]},
+            launch_templates={
+                raw["template_id"]: LaunchTemplate.from_json(raw) for raw in region.get("launch_templates", [])
+            },
+            launch_configurations={
+                raw["config_id"]: LaunchConfiguration(**raw) for raw in region.get("launch_configurations", [])
+            },
         )
         for name, region in data.items()
     }
@@ -74,7 +86,8 @@ def _check_seed_payload(payload: Any) -> None:
 
 
 class CvmBackend(
-    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions
+    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions,
+    LaunchTemplateActions, LaunchConfigurationActions,
 ):
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -171,6 +184,7 @@ class CvmBackend(
         taken = set(PUBLIC_IMAGES)
         for region in self.regions.values():
             taken.update(region.instances, region.images, region.snapshots)
+            taken.update(region.launch_templates, region.launch_configurations)
             for instance in region.instances.values():
                 taken.update(disk["DiskId"] for disk in [instance.system_disk, *instance.data_disks])
         return taken

@@ -11,12 +11,10 @@ from .images import check_lengths
 from .imaging import ImageRequest
 from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, STOP_TYPES, STOPPED_MODES, LaunchRequest, StopRequest
 from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, answers_dry_run
+from .selection import MAX_PAGE, SelectionCodes, select
 from .wire import Described, describe_image, describe_instance
 
 API_VERSION = "2017-03-12"
-MAX_FILTERS = 10
-MAX_FILTER_VALUES = 5
-MAX_PAGE = 100
 
 # Parameter lists: every name today's SDK request models declare (tests/emulator checks them against the installed
 # SDK); names the emulator does not model are `ignored`.
@@ -71,19 +69,9 @@ def _ids(params: Params, name: str) -> list[str]:
 
 def _selection(params: Params, ids_name: str, coexist_code: str) -> tuple[list[str], Filters, int, int]:
     """Ids xor filters, and the page."""
-    if ids_name in params and "Filters" in params:
-        raise ApiError(coexist_code, f"`{ids_name}` and `Filters` cannot be given together.")
-    filters = params.get("Filters", [])
-    if len(filters) > MAX_FILTERS or any(len(item["Values"]) > MAX_FILTER_VALUES for item in filters):
-        raise ApiError(
-            "InvalidFilterValue.LimitExceeded", f"At most {MAX_FILTERS} filters of {MAX_FILTER_VALUES} values each."
-        )
-    offset, limit = params.get("Offset", 0), params.get("Limit", 20)
-    if offset < 0:
-        raise invalid("Offset", "a non-negative integer")
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid("Limit", f"an integer from 1 to {MAX_PAGE}")
-    return params.get(ids_name, []), [(item["Name"], item["Values"]) for item in filters], offset, limit
+    too_many = "InvalidFilterValue.LimitExceeded"
+    chosen = select(params, ids_name, SelectionCodes(coexist_code, too_many, too_many))
+    return chosen.ids, chosen.filters, chosen.offset, chosen.limit
 
 
 def _disk(params: Params, path: str, default_size: int) -> dict[str, object]:

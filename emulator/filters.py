@@ -41,22 +41,24 @@ IMAGE_FILTERS_TODAY = {name: extract for name, extract in IMAGE_FILTERS_2018.ite
 FUZZY_2018, FUZZY_TODAY = ("image-name",), ("image-name", "platform")
 
 
-def _extractor(name: str, extractors: dict[str, Extractor]) -> Extractor:
+def _extractor(name: str, extractors: dict[str, Extractor], unknown: str) -> Extractor:
     if name.startswith("tag:") and len(name) > 4:
         key = name[4:]
         return lambda item: [tag["Value"] for tag in item["Tags"] if tag["Key"] == key]
     if name not in extractors:
         supported = f"{sorted(extractors)} or tag:KEY"
-        raise ApiError("InvalidFilter", f"Filter `{name}` is not supported; use one of {supported}.")
+        raise ApiError(unknown, f"Filter `{name}` is not supported; use one of {supported}.")
     return extractors[name]
 
 
 def apply_filters(
-    items: list[Described], filters: Filters, extractors: dict[str, Extractor], fuzzy: Collection[str] = ()
+    items: list[Described], filters: Filters, extractors: dict[str, Extractor], fuzzy: Collection[str] = (),
+    unknown: str = "InvalidFilter",
 ) -> list[Described]:
-    """Filters named in `fuzzy` match a case-insensitive substring; the others match exactly."""
+    """Filters named in `fuzzy` match a case-insensitive substring; the others match exactly. A filter name that is
+    neither in `extractors` nor `tag:KEY` is answered with the code `unknown`."""
     for name, values in filters:
-        extract = _extractor(name, extractors)
+        extract = _extractor(name, extractors, unknown)
 
         def matches(candidate: str, value: str, name: str = name) -> bool:
             return value.lower() in candidate.lower() if name in fuzzy else candidate == value

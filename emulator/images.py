@@ -73,6 +73,24 @@ PUBLIC_IMAGES = {
     )
 }
 
+
+@dataclass(frozen=True)
+class LaunchCodes:
+    """The codes an API answers with when asked to launch from an image it cannot launch from."""
+
+    malformed: str
+    not_found: str
+    busy: str  # CREATING, SYNCING, IMPORTING: taken by another operation, retry later
+    unusable: str  # CREATEFAILED, IMPORTFAILED
+
+
+# RunInstances and the CVM launch templates (the Go SDK's error lists of RunInstances and CreateLaunchTemplate).
+CVM_LAUNCH = LaunchCodes(
+    malformed="InvalidImageId.Malformed", not_found="InvalidImageId.NotFound",
+    busy="InvalidParameterValue.InvalidImageState", unusable="InvalidParameterValue.InvalidImageId",
+)
+
+
 def check_lengths(name: str | None, description: str | None, code: str) -> None:
     for label, value, maximum in (("ImageName", name, 60), ("ImageDescription", description, 256)):
         if value is not None and len(value) > maximum:
@@ -96,6 +114,21 @@ class ImageActions:
         if image_id not in region.images:
             raise ApiError("InvalidImageId.NotFound", f"Image `{image_id}` is not found.")
         return region.images[image_id]
+
+    def _launchable_image(self, region: "Region", image_id: str, codes: LaunchCodes) -> None:
+        """A public image, or a NORMAL private image of the region; anything else is refused with `codes`."""
+        if image_id in PUBLIC_IMAGES:
+            return
+        if not IMAGE_ID.match(image_id):
+            raise ApiError(codes.malformed, f"Image id `{image_id}` is malformed.")
+        image = region.images.get(image_id)
+        if image is None:
+            raise ApiError(codes.not_found, f"Image `{image_id}` is not found.")
+        state = image.state(self.clock())
+        if state in BUSY_STATES:
+            raise ApiError(codes.busy, f"Image `{image_id}` is {state}: another operation holds it; retry later.")
+        if state != "NORMAL":
+            raise ApiError(codes.unusable, f"Image `{image_id}` is {state}; nothing can be launched from it.")
 
     def _image_task_running(self, region: "Region", instance_id: str) -> bool:
         now = self.clock()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, dry_run, state_error
-from .images import PUBLIC_IMAGES, Image
+from .images import CVM_LAUNCH, PUBLIC_IMAGES, LaunchCodes
 from .timeline import Timeline, state_at, steps
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class InstanceActions:
     regions: dict[str, "Region"]
     region: Callable[[str], "Region"]
     _new_id: Callable[[str], str]
-    _private_image: Callable[["Region", str], Image]
+    _launchable_image: Callable[["Region", str, LaunchCodes], None]
     _image_task_running: Callable[["Region", str], bool]
 
     @staticmethod
@@ -183,8 +183,7 @@ class InstanceActions:
         if not launch.zone.startswith(region_name + "-"):
             raise ApiError("InvalidZone.MismatchRegion", f"Zone `{launch.zone}` is not in region {region_name}.")
         region = self.region(region_name)
-        if launch.image_id not in PUBLIC_IMAGES:
-            self._private_image(region, launch.image_id)
+        self._launchable_image(region, launch.image_id, CVM_LAUNCH)
         if launch.dry_run:
             raise dry_run()
         now = self.clock()

@@ -1,20 +1,20 @@
 """The API surface: which service a signed request is for, its action, version and region, then the handler.
 
-Each service has its own modules (cvm_responses.py and pipeline_responses.py; tag_responses.py); this one
-dispatches between them.
+Each service has its own modules (cvm_responses.py, pipeline_responses.py and template_responses.py; tag_responses.py;
+as_responses.py for Auto Scaling); this one dispatches between them.
 """
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import cvm_responses, pipeline_responses, signing, tag_responses
+from . import as_responses, cvm_responses, pipeline_responses, signing, tag_responses, template_responses
 from .backend import CvmBackend
 from .config import REGIONS
 from .errors import ApiError
 from .params import Action, Obj, Params, decode_body, parse
 
-ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS}  # the CVM actions, by name
+ACTIONS = {**cvm_responses.ACTIONS, **pipeline_responses.ACTIONS, **template_responses.ACTIONS}  # CVM's, by name
 API_VERSION = cvm_responses.API_VERSION
 REGION_FORM = re.compile(r"^[a-z]{2}-[a-z]+(-[a-z]+)*$")  # ap-guangzhou, na-siliconvalley, ap-shanghai-fsi
 
@@ -29,6 +29,7 @@ class Service:
 SERVICES = {
     "cvm": Service(API_VERSION, ACTIONS, regional=True),
     "tag": Service(tag_responses.API_VERSION, tag_responses.ACTIONS, regional=False),
+    "as": Service(as_responses.API_VERSION, as_responses.ACTIONS, regional=True),
 }
 
 __all__ = ["ACTIONS", "API_VERSION", "SERVICES", "Action", "Obj", "decode_body", "handle"]

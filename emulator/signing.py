@@ -17,7 +17,7 @@ from .errors import ApiError
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "cvm"
-SERVICES = ("cvm", "tag")  # the services the emulator serves
+SERVICES = ("cvm", "tag", "as")  # the services the emulator serves
 MAX_CLOCK_SKEW_SECONDS = 300
 
 _AUTHORIZATION = re.compile(

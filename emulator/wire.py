@@ -13,6 +13,7 @@ from .backend import CvmBackend
 from .config import ACCOUNT_UIN
 from .images import Image
 from .instances import Instance
+from .launch_wire import launch_control_state
 from .timeline import iso_time, step_progress
 
 Described = dict[str, Any]  # a resource as the API answers it
@@ -146,4 +147,5 @@ def control_state(backend: CvmBackend) -> dict[str, Any]:
     return {
         "era": backend.config.api_era, "instances": instances, "images": images, "snapshots": snapshots,
         "families": backend.family_heads(), "copy_failures": backend.copy_failures.left(),
+        **launch_control_state(backend),
     }

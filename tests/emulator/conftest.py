@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -90,6 +91,13 @@ def tag_client(emulator: Any) -> TagClient:
     """The official Tag API client on the emulator's port (the Tag API needs no region)."""
     profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
     return TagClient(Credential(emulator.secret_id, emulator.secret_key), "", profile)
+
+
+@pytest.fixture
+def as_client(emulator: Any) -> AutoscalingClient:
+    """The official Auto Scaling client (service `as`, 2018-04-19) on the emulator's port, in ap-guangzhou."""
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
+    return AutoscalingClient(Credential(emulator.secret_id, emulator.secret_key), emulator.region, profile)
 
 
 @pytest.fixture

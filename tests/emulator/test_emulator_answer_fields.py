@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.autoscaling.v20180419 import models as as_models
+from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.common.abstract_model import AbstractModel
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
@@ -50,7 +52,19 @@ NOT_SENT: dict[tuple[str, str], str] = {
     ("LoginSettings", "Password"): "api.json: only the instance's key ids are returned",
     ("LoginSettings", "KeepImageLogin"): "api.json: only the instance's key ids are returned",
 }
-MODULES = {"cvm": cvm_models, "tag": tag_models}
+_LAUNCH_INPUT = "a launch input the emulator accepts and ignores (emulator/README.md: What launches from an image)"
+NOT_SENT |= {("LaunchTemplateVersionData", field): _LAUNCH_INPUT for field in (
+    "InstanceType", "SystemDisk", "DataDisks", "VirtualPrivateCloud", "InternetAccessible", "InstanceName",
+    "LoginSettings", "SecurityGroupIds", "EnhancedService", "InstanceChargePrepaid", "InstanceMarketOptions",
+    "TagSpecification", "UserData", "HostName", "ActionTimer", "DisasterRecoverGroupIds", "CamRoleName", "HpcClusterId",
+    "ClientToken", "DisableApiTermination",
+)}
+NOT_SENT |= {("LaunchConfiguration", field): _LAUNCH_INPUT for field in (
+    "InternetAccessible", "LoginSettings", "EnhancedService", "InstanceChargePrepaid", "InstanceMarketOptions",
+    "InstanceNameSettings", "HostNameSettings", "DisasterRecoverGroupIds", "DedicatedClusterId", "HpcClusterId",
+    "IPv6InternetAccessible", "NetworkInterfaces",
+)}
+MODULES = {"cvm": cvm_models, "tag": tag_models, "as": as_models}
 
 
 def _fields(model: AbstractModel) -> set[str]:
@@ -95,6 +109,30 @@ def _cvm_session(client: CvmClient, golden: str, emulator: Any, wait_until: Call
     return answers
 
 
+def _launch_session(cvm: CvmClient, autoscaling: AutoscalingClient, golden: str) -> list[Answer]:
+    """What launches from an image: CVM launch templates and Auto Scaling launch configurations."""
+    def answer(service: str, client: Any, action: str, **params: Any) -> Answer:
+        return service, action, client.call_json(action, params)["Response"]
+
+    zone = {"Zone": "ap-guangzhou-3"}
+    made = answer("cvm", cvm, "CreateLaunchTemplate", LaunchTemplateName="web", Placement=zone, ImageId=golden)
+    template = made[2]["LaunchTemplateId"]
+    config = answer("as", autoscaling, "CreateLaunchConfiguration", LaunchConfigurationName="web", ImageId=golden,
+                    InstanceType="S5.SMALL1")
+    return [
+        made,
+        answer("cvm", cvm, "CreateLaunchTemplateVersion", LaunchTemplateId=template, Placement=zone, ImageId=golden),
+        answer("cvm", cvm, "DescribeLaunchTemplates"),
+        answer("cvm", cvm, "DescribeLaunchTemplateVersions", LaunchTemplateId=template),
+        answer("cvm", cvm, "ModifyLaunchTemplateDefaultVersion", LaunchTemplateId=template, DefaultVersion=2),
+        answer("cvm", cvm, "DeleteLaunchTemplateVersions", LaunchTemplateId=template, LaunchTemplateVersions=[1]),
+        answer("cvm", cvm, "DeleteLaunchTemplate", LaunchTemplateId=template),
+        config,
+        answer("as", autoscaling, "DescribeLaunchConfigurations"),
+        answer("as", autoscaling, "DeleteLaunchConfiguration", LaunchConfigurationId=config[2]["LaunchConfigurationId"]),
+    ]
+
+
 def _tag_session(client: TagClient) -> list[Answer]:
     def answer(action: str, **params: Any) -> Answer:
         return "tag", action, client.call_json(action, params)["Response"]
@@ -112,9 +150,11 @@ def _tag_session(client: TagClient) -> list[Answer]:
 
 @pytest.mark.filterwarnings("ignore:parameter `DisasterRecoverGroupId` is deprecated:DeprecationWarning")
 def test_every_declared_answer_field_is_sent_or_listed(
-    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, golden: str, wait_until: Callable[..., Any]
+    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, golden: str,
+    wait_until: Callable[..., Any],
 ) -> None:
-    answers = _cvm_session(cvm_client, golden, emulator, wait_until) + _tag_session(tag_client)
+    answers = _launch_session(cvm_client, as_client, golden) + _cvm_session(cvm_client, golden, emulator, wait_until)
+    answers += _tag_session(tag_client)
     assert {(service, action) for service, action, _ in answers} == {
         (name, action) for name, service in SERVICES.items() for action in service.actions}, "an action has no sample"
     sent: dict[str, set[str]] = {}

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.autoscaling.v20180419 import models as as_models
+from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tag.v20180813 import models as tag_models
@@ -56,29 +58,39 @@ def _sdk_fields(model: type) -> set[str]:
 
 def test_parameter_lists_are_the_installed_sdks() -> None:
     """Each action declares exactly what today's SDK request model declares, nested objects included."""
-    sdk_modules = {"cvm": models, "tag": tag_models}
+    sdk_modules = {"cvm": models, "tag": tag_models, "as": as_models}
+    assert set(SERVICES) == set(sdk_modules)
     for service_name, service in SERVICES.items():
         for action, spec in service.actions.items():
             model = getattr(sdk_modules[service_name], f"{action}Request")
             assert spec.schema(today=True).declared() == _sdk_fields(model), action
     run = SERVICES["cvm"].actions["RunInstances"].params.fields
     create = SERVICES["cvm"].actions["CreateImage"].params.fields
+    template = SERVICES["cvm"].actions["CreateLaunchTemplate"].params.fields
+    config = SERVICES["as"].actions["CreateLaunchConfiguration"].params.fields
     nested: list[tuple[Any, type]] = [
         (run["Placement"], models.Placement), (run["SystemDisk"], models.SystemDisk),
         (run["DataDisks"][0], models.DataDisk), (create["TagSpecification"][0], models.TagSpecification),
         (create["TagSpecification"][0].fields["Tags"][0], models.Tag),
         (SERVICES["cvm"].actions["DescribeImages"].params.fields["Filters"][0], models.Filter),
+        (template["Placement"], models.Placement), (template["SystemDisk"], models.SystemDisk),
+        (template["DataDisks"][0], models.DataDisk), (template["TagSpecification"][0], models.TagSpecification),
+        (template["LaunchTemplateTagSpecification"][0], models.TagSpecification),
+        (SERVICES["cvm"].actions["DescribeLaunchTemplates"].params.fields["Filters"][0], models.Filter),
         (SERVICES["tag"].actions["TagResources"].params.fields["Tags"][0], tag_models.Tag),
         (SERVICES["tag"].actions["ModifyResourceTags"].params.fields["DeleteTags"][0], tag_models.TagKeyObject),
+        (config["SystemDisk"], as_models.SystemDisk), (config["DataDisks"][0], as_models.DataDisk),
+        (config["Tags"][0], as_models.Tag), (config["InstanceTags"][0], as_models.InstanceTag),
+        (SERVICES["as"].actions["DescribeLaunchConfigurations"].params.fields["Filters"][0], as_models.Filter),
     ]
     for schema, model in nested:
         assert isinstance(schema, Obj) and schema.declared() == _sdk_fields(model), model.__name__
 
 
 def test_every_action_refuses_an_undeclared_parameter(
-    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, error_code: ErrorCode
+    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, error_code: ErrorCode
 ) -> None:
-    clients = {"cvm": cvm_client, "tag": tag_client}
+    clients = {"cvm": cvm_client, "tag": tag_client, "as": as_client}
     for service_name, service in SERVICES.items():
         for action in service.actions:
             call = clients[service_name].call_json
