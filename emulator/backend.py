@@ -23,11 +23,12 @@ from .images import IMAGE_ID, PUBLIC_IMAGES, Image, ImageActions
 from .imaging import ImagingActions
 from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_instances
 from .sharing import SharingActions
+from .sts import Issued, StsActions
 from .tags import TagActions
 from .timeline import new_id
 
 SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
-DENIABLE = re.compile(r"^((cvm|tag):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
+DENIABLE = re.compile(r"^((cvm|tag|sts):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _check_seed_payload(payload: Any) -> None:
 
 
 class CvmBackend(
-    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions
+    InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions, StsActions
 ):
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -84,6 +85,7 @@ class CvmBackend(
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
         self.copy_failures = CopyFailures()
+        self.temporary_keys: dict[str, Issued] = {}  # STS credentials by secret id; never saved
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class CvmBackend(
             self.config = self.start_config
             self.denied = set()
             self.copy_failures.clear()
+            self.temporary_keys.clear()
             self.save()
 
     def set_config(self, changes: Any) -> dict[str, Any]:

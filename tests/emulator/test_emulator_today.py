@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.sts.v20180813 import models as sts_models
+from tencentcloud.sts.v20180813.sts_client import StsClient
 from tencentcloud.tag.v20180813 import models as tag_models
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
@@ -56,7 +58,7 @@ def _sdk_fields(model: type) -> set[str]:
 
 def test_parameter_lists_are_the_installed_sdks() -> None:
     """Each action declares exactly what today's SDK request model declares, nested objects included."""
-    sdk_modules = {"cvm": models, "tag": tag_models}
+    sdk_modules = {"cvm": models, "tag": tag_models, "sts": sts_models}
     for service_name, service in SERVICES.items():
         for action, spec in service.actions.items():
             model = getattr(sdk_modules[service_name], f"{action}Request")
@@ -76,9 +78,9 @@ def test_parameter_lists_are_the_installed_sdks() -> None:
 
 
 def test_every_action_refuses_an_undeclared_parameter(
-    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, error_code: ErrorCode
+    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, sts_client: StsClient, error_code: ErrorCode
 ) -> None:
-    clients = {"cvm": cvm_client, "tag": tag_client}
+    clients = {"cvm": cvm_client, "tag": tag_client, "sts": sts_client}
     for service_name, service in SERVICES.items():
         for action in service.actions:
             call = clients[service_name].call_json
