@@ -182,7 +182,7 @@ class StsActions:
             secret_id=TEMPORARY_PREFIX + secrets.token_hex(12).upper(),
             secret_key="emulator-sts-key-" + secrets.token_urlsafe(24),
             token="emulator-sts-token-" + secrets.token_urlsafe(48),
-            expires_at=now + lifetime,
+            expires_at=float(int(now + lifetime)),  # whole seconds, exactly the ExpiredTime the answer gives
             caller=caller,
         )
         self.temporary_keys[issued.secret_id] = issued

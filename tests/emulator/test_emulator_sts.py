@@ -25,19 +25,12 @@ from tencentcloud.tag.v20180813.tag_client import TagClient
 from emulator import EmulatorConfig
 from emulator.__main__ import config_from, parse_args
 from emulator.config import ACCOUNT_UIN, SECOND_ACCOUNT_UIN
+from tests.emulator.sdk import web_identity_token
 
 ErrorCode = Callable[[Callable[[], Any]], str]
 ROLE = f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/deployer"
 SECOND_ROLE = f"qcs::cam::uin/{SECOND_ACCOUNT_UIN}:roleName/ci"
 SECOND = EmulatorConfig()  # the second account's fixed key
-
-
-def web_identity_token(expires_in: float = 600) -> str:
-    """A JWT as GitHub Actions issues one (the emulator checks its shape and expiry, not its signature)."""
-    claims = {"iss": "https://token.actions.githubusercontent.com", "sub": "repo:org/repo:ref:refs/heads/main",
-              "aud": "sts.tencentcloudapi.com", "exp": int(time.time() + expires_in)}
-    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-    return f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2lnbmF0dXJl"
 
 
 def profile_of(emulator: Any) -> ClientProfile:
