@@ -111,6 +111,8 @@ def _role_fix(code: str, message: str) -> str | None:
     if code in ("FailedOperation.CheckMFAError", "FailedOperation.MFATypeNotSupported"):
         return "the role needs MFA, and the MFA code (serialNumber, tokenCode) was refused. Use a role without MFA " \
             "protection for unattended runs"
+    if code == "ClientError.MetadataError":
+        return f"{message.rstrip('.')}. Run it there, with that role bound to the instance, or choose another source"
     if code.startswith(("AuthFailure", "InternalError", "RequestLimitExceeded")) or code.endswith("NetworkError"):
         return None
     return f"{message.rstrip('.')}. Check the role ARN, and that the role's trust policy lets these credentials (or " \
