@@ -191,14 +191,15 @@ def _signing(steps: list[Step]) -> tuple[Step, ...]:
 
 
 def _missing(steps: list[Step]) -> str:
-    needs = f"{steps[0].describe()} must be assumed with credentials, and there are none. " if steps else ""
-    return (
-        f"No Tencent Cloud credentials: {needs}Set `pulumi config set tencentcloud:secretId <id>` and "
-        "`pulumi config set --secret tencentcloud:secretKey <key>`, or export TENCENTCLOUD_SECRET_ID and "
-        "TENCENTCLOUD_SECRET_KEY; or a tccli profile (`tencentcloud:profile`, files in ~/.tccli); or "
-        "`tencentcloud:camRoleName` on a CVM instance; or `tencentcloud:assumeRoleWithWebIdentity` "
-        "(README: \"Where credentials live\")."
+    how = (
+        "set `pulumi config set tencentcloud:secretId <id>` and `pulumi config set --secret tencentcloud:secretKey "
+        "<key>`, or export TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY. Or use a tccli profile "
+        "(`tencentcloud:profile`, files in ~/.tccli), `tencentcloud:camRoleName` on a CVM instance, or a web identity "
+        "(`tencentcloud:assumeRoleWithWebIdentity`): README \"Where credentials live\"."
     )
+    if steps:
+        return f"No Tencent Cloud credentials to assume {steps[0].describe()} with: {how}"
+    return f"No Tencent Cloud credentials: {how}"
 
 
 def _static_keys(config: Mapping[str, str], env: Mapping[str, str]) -> Step | None:

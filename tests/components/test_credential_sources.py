@@ -98,8 +98,8 @@ def test_a_profile_is_read_only_without_static_keys_and_gives_its_region(tmp_pat
 @pytest.mark.parametrize(
     ("config", "env", "expected"),
     [
-        ({}, {}, "No Tencent Cloud credentials: Set `pulumi config set tencentcloud:secretId"),
-        ({"tencentcloud:assumeRole": role()}, {}, f"role {ROLE} (`tencentcloud:assumeRole`) must be assumed with credentials"),
+        ({}, {}, "No Tencent Cloud credentials: set `pulumi config set tencentcloud:secretId"),
+        ({"tencentcloud:assumeRole": role()}, {}, f"No Tencent Cloud credentials to assume role {ROLE} (`tencentcloud:assumeRole`) with: set"),
         ({"tencentcloud:secretKey": "k"}, {}, "Incomplete Tencent Cloud keys"),
         ({**KEYS, "tencentcloud:assumeRole": "{not json"}, {}, "`tencentcloud:assumeRole` is not valid JSON"),
         ({**KEYS, "tencentcloud:assumeRole": '"qcs::cam::uin/1:roleName/x"'}, {}, "`tencentcloud:assumeRole` must be an object"),
