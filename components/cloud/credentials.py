@@ -72,8 +72,8 @@ class Sts:
 
 
 class _Renewing:
-    """What the SDK's STS classes renew differently: they renew at a fixed share of the lifetime they asked for, in whole
-    seconds; these once RENEW_AFTER of the lifetime STS granted (its ExpiredTime) has passed."""
+    """Renewal for the SDK's STS classes: theirs comes at a fixed share of the lifetime they asked for, in whole
+    seconds; this one once RENEW_AFTER of the lifetime STS granted (its ExpiredTime) has passed."""
 
     _tmp_secret_id: str | None
     _tmp_secret_key: str | None
@@ -193,7 +193,7 @@ def _credential(step: Step, base: SdkCredential | None, sts: Sts, metadata_url: 
 
 class Credentials:
     """What every SDK client of the process signs with (the SDK asks it, like its own classes, for
-    get_credential_info), and the account guard: before the first change, STS GetCallerIdentity says whose
+    get_credential_info), and the account guard: before the first call, STS GetCallerIdentity says whose
     credentials they are, once per process."""
 
     def __init__(self, sources: CredentialSources, sts: Sts, metadata_url: str | None = None) -> None:

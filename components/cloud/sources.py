@@ -151,28 +151,36 @@ def lookup(config: Mapping[str, str], env: Mapping[str, str], names: tuple[str, 
 def resolve_sources(config: Mapping[str, str], env: Mapping[str, str]) -> CredentialSources:
     """Every source that is set, in the bridged provider's order, cut to the ones that sign (a later source that needs
     no credential makes the earlier ones unused)."""
-    steps: list[Step] = []
+    steps = [*_keys_and_profile(config, env), *_environment_role(env), *_configured_roles(config, env)]
+    allowed, forbidden = _account_ids(config, ALLOWED_ACCOUNT_IDS), _account_ids(config, FORBIDDEN_ACCOUNT_IDS)
+    if allowed and forbidden:
+        raise CvmImageError(f"Set `{ALLOWED_ACCOUNT_IDS}` or `{FORBIDDEN_ACCOUNT_IDS}`, not both.")
+    return CredentialSources(_signing(steps), allowed, forbidden)
+
+
+def _keys_and_profile(config: Mapping[str, str], env: Mapping[str, str]) -> list[Step]:
+    """The keys, else the tccli profile's; the CVM role; the profile's role."""
     keys = _static_keys(config, env)
-    profile = None if keys else _profile_credential(config, env)
     if keys:
-        steps.append(keys)
-    elif profile and profile.secret_id and profile.secret_key:
-        origin = f"the tccli profile `{_profile_name(config, env)}`"
+        profile, steps = None, [keys]
+    else:
+        profile, steps = _profile_credential(config, env), []
+    origin = f"the tccli profile `{_profile_name(config, env)}`"
+    if profile and profile.secret_id and profile.secret_key:
         steps.append(Step(origin, StaticKeys(secret_id=profile.secret_id, secret_key=profile.secret_key,
                                               token=profile.token or None)))
     if role_name := lookup(config, env, CAM_ROLE_NAME):
         steps.append(Step(f"{CAM_ROLE_NAME[0]} / {CAM_ROLE_NAME[1]}", CamRole(role_name=role_name)))
     if profile and profile.role_arn and profile.role_session_name:
-        origin = f"the tccli profile `{_profile_name(config, env)}`"
-        steps.append(Step(origin, _validated(AssumeRole, {"roleArn": profile.role_arn, "sessionName": profile.role_session_name}, origin)))
-    steps += _environment_role(env)
-    steps += [_configured(config, env, key, model, fields) for key, model, fields in _OBJECTS if config.get(key)]
+        role = {"roleArn": profile.role_arn, "sessionName": profile.role_session_name}
+        steps.append(Step(origin, _validated(AssumeRole, role, origin)))
+    return steps
+
+
+def _configured_roles(config: Mapping[str, str], env: Mapping[str, str]) -> list[Step]:
     if config.get(ASSUME_ROLE_WITH_SAML) and config.get(ASSUME_ROLE_WITH_WEB_IDENTITY):
         raise CvmImageError(f"Set `{ASSUME_ROLE_WITH_SAML}` or `{ASSUME_ROLE_WITH_WEB_IDENTITY}`, not both.")
-    allowed, forbidden = _account_ids(config, ALLOWED_ACCOUNT_IDS), _account_ids(config, FORBIDDEN_ACCOUNT_IDS)
-    if allowed and forbidden:
-        raise CvmImageError(f"Set `{ALLOWED_ACCOUNT_IDS}` or `{FORBIDDEN_ACCOUNT_IDS}`, not both.")
-    return CredentialSources(_signing(steps), allowed, forbidden)
+    return [_configured(config, env, key, model, fields) for key, model, fields in _OBJECTS if config.get(key)]
 
 
 _OBJECTS = (
