@@ -10,7 +10,8 @@ It runs when the program runs (preview included), so a new image of the family i
 from .cloud.client import CvmApi, Image
 from .cloud.errors import ImageRef, translate
 from .cloud.retry import Deadline
-from .cloud.settings import ENDPOINT, REGION, SECRET_ID, SECRET_KEY, resolve_settings
+from .cloud.settings import ENDPOINT, REGION, resolve_settings
+from .cloud.sources import SECRET_ID, SECRET_KEY
 
 LOOKUP_DEADLINE_SECONDS = 60.0
 

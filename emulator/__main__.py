@@ -1,5 +1,5 @@
-"""`python -m emulator`: serve the CVM, Tag and Auto Scaling APIs; the first stdout line is the URL, printed once it
-accepts."""
+"""`python -m emulator`: serve the CVM, Tag, Auto Scaling and STS APIs; the first stdout line is the URL, printed once
+it accepts."""
 
 import argparse
 import signal
@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tag-binding-lag-seconds", type=float, default=defaults.tag_binding_lag_seconds,
                         help="CreateImage's TagSpecification tags are bound this long after it "
                         "(today's era; 0 = at once)")
+    parser.add_argument("--sts-credential-seconds", type=float, default=defaults.sts_credential_seconds,
+                        help="STS: temporary credentials expire after min(DurationSeconds, this)")
     parser.add_argument("--fault-seed", type=_seed, default=None, metavar="N",
                         help="seed of the fault rules' dice, to replay a run's faults (default: drawn, and shown "
                         "by GET /_emulator/faults)")
@@ -53,6 +55,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         api_era=args.api_era,
         image_visibility_lag_seconds=args.image_visibility_lag_seconds,
         tag_binding_lag_seconds=args.tag_binding_lag_seconds,
+        sts_credential_seconds=args.sts_credential_seconds,
         secret_id=args.secret_id,
         secret_key=args.secret_key,
         state_path=args.state,

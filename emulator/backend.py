@@ -25,11 +25,12 @@ from .instances import GONE, SEED_REGION, Instance, InstanceActions, seeded_inst
 from .launch_configurations import LaunchConfiguration, LaunchConfigurationActions
 from .launch_templates import LaunchTemplate, LaunchTemplateActions
 from .sharing import SharingActions
+from .sts import Issued, StsActions
 from .tags import TagActions
 from .timeline import new_id
 
 SEED_IMAGE_KEYS = {"ImageId", "ImageName", "ImageDescription", "InstanceId", "Region", "Tags"}
-DENIABLE = re.compile(r"^((cvm|tag|as):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
+DENIABLE = re.compile(r"^((cvm|tag|as|sts):)?([A-Z][A-Za-z]+|\*)$")  # "CreateImage", "cvm:CreateImage", "tag:*", "*"
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _check_seed_payload(payload: Any) -> None:
 
 class CvmBackend(
     InstanceActions, ImageActions, ImagingActions, CopyActions, SharingActions, FamilyActions, TagActions,
-    LaunchTemplateActions, LaunchConfigurationActions,
+    LaunchTemplateActions, LaunchConfigurationActions, StsActions,
 ):
     def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -98,6 +99,7 @@ class CvmBackend(
         self.regions = self._load() if config.state_path else seeded_regions()
         self.denied: set[str] = set()
         self.copy_failures = CopyFailures()
+        self.temporary_keys: dict[str, Issued] = {}  # STS credentials by secret id; never saved
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -144,6 +146,7 @@ class CvmBackend(
             self.config = self.start_config
             self.denied = set()
             self.copy_failures.clear()
+            self.temporary_keys.clear()
             self.save()
 
     def set_config(self, changes: Any) -> dict[str, Any]:

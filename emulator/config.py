@@ -16,11 +16,13 @@ REGION_NAMES = {
     "ap-shanghai-fsi": "华东地区(上海金融)", "ap-shenzhen-fsi": "华南地区(深圳金融)",
 }
 REGIONS = tuple(REGION_NAMES)
-ACCOUNT_UIN = "100000000001"  # the one account: owner of every private image
+ACCOUNT_UIN = "100000000001"  # the emulator's account: owner of every private image
+SECOND_ACCOUNT_UIN = "200000000001"  # another account with a key of its own (sts.py), to test account guards
 ERAS = ("today", "2018")  # which CVM API the emulator serves; see README "API eras"
 TUNABLE_CONFIG = (
     "image_build_seconds", "instance_transition_seconds", "image_quota", "create_image_returns_image_id",
     "api_era", "image_visibility_lag_seconds", "tag_binding_lag_seconds", "image_copy_seconds",
+    "sts_credential_seconds",
 )
 
 
@@ -38,6 +40,11 @@ class EmulatorConfig:
     tag_binding_lag_seconds: float = 1.0
     secret_id: str = "AKIDEMULATOR00000000"
     secret_key: str = "emulator-secret-key"
+    second_secret_id: str = "AKIDEMULATOR00000002"  # SECOND_ACCOUNT_UIN's key
+    second_secret_key: str = "emulator-second-account-key"
+    # STS: temporary credentials live min(DurationSeconds, this); the CVM role's min(7200, this).
+    sts_credential_seconds: float = 43200.0
+    cvm_role_name: str = "emulator-cvm-role"  # the role bound to the emulated CVM instance (metadata server)
     state_path: str | None = None
 
     def __post_init__(self) -> None:

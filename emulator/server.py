@@ -1,4 +1,5 @@
-"""HTTP front: the signed CVM API on POST /, the control API under /_emulator/, and EmulatorServer."""
+"""HTTP front: the signed APIs (CVM, Tag, STS) on POST /, the CVM metadata server's role credentials on GET
+/latest/meta-data/, the control API under /_emulator/, and EmulatorServer."""
 
 import json
 import sys
@@ -18,13 +19,16 @@ from .backend import CvmBackend
 from .config import EmulatorConfig
 from .errors import ApiError, Conflict
 from .faults import FaultBook, FaultRule, parse_seed
-from .responses import decode_body, handle
+from .responses import authenticate, decode_body, handle, loggable, request_service
+from .sts import Issued
+from .timeline import iso_time
 from .wire import control_state, describe_image, describe_instance
 
 MAX_BODY_BYTES = 1 << 20
 MAX_LOGGED_REQUESTS = 10_000
 CONTROL_PREFIX = "/_emulator/"
 INSTANCE_PREFIX = CONTROL_PREFIX + "instances/"
+METADATA_ROLES = "/latest/meta-data/cam/security-credentials/"  # what CVMRoleCredential asks
 JSON = "application/json"  # exactly this: the SDK ignores errors under any other content type
 
 
@@ -98,6 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._control(method, path, body)
         elif method == "POST" and path == "/":
             self._api(body)
+        elif method == "GET" and path.startswith(METADATA_ROLES):
+            self._metadata(path[len(METADATA_ROLES):])
         else:
             self._send_json(404, {"error": f"no route for {method} {path}"})
 
@@ -130,8 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "request_id": request_id,
-            "service": signing.scope_service(headers),  # the signed service: cvm or tag (None if unsigned)
+            "service": request_service(headers),  # the signed service (sts for an unsigned exchange)
             "action": headers.get("x-tc-action"),
+            "secret_id": signing.scope_secret_id(headers),  # the signing key's id, never the key
+            "token": "x-tc-token" in headers,  # whether a token was sent, never the token
             "region": headers.get("x-tc-region"),
             "params": None,
             "error": None,
@@ -170,14 +178,33 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError("RequestLimitExceeded", "Your requests are too frequent; please retry later.")
             if kind == "internal_error":
                 raise ApiError("InternalError", "An internal error occurred (injected fault).")
-            signing.verify(headers, body, {emulator.backend.config.secret_id: emulator.backend.config.secret_key})
-            entry["params"] = decode_body(body)
-            return handle(emulator.backend, headers, entry["params"], entry["request_id"])
+            caller = authenticate(emulator.backend, headers, body)
+            params = decode_body(body)
+            entry["params"] = loggable(params)
+            return handle(emulator.backend, headers, params, caller, entry["request_id"])
         except ApiError as error:
             return {"Error": {"Code": error.code, "Message": error.message}}
         except Exception:  # noqa: BLE001 - any bug must still answer like the real service
             traceback.print_exc(file=sys.stderr)
             return {"Error": {"Code": "InternalError", "Message": "An internal error occurred in the emulator."}}
+
+    # -- the CVM metadata server (role credentials only) ------------------------------------------
+
+    def _metadata(self, role_name: str) -> None:
+        """The role's name for an empty name, else its temporary credentials, as the metadata server answers."""
+        backend = self.server.emulator.backend
+        if not role_name:
+            self._send(200, backend.config.cvm_role_name.encode("utf-8"), "text/plain")
+            return
+        with backend.lock:
+            issued: Issued | None = backend.cvm_role_credentials(role_name)
+        if issued is None:
+            self._send(404, b"404 Not Found", "text/plain")
+            return
+        self._send_json(200, {
+            "TmpSecretId": issued.secret_id, "TmpSecretKey": issued.secret_key, "Token": issued.token,
+            "ExpiredTime": int(issued.expires_at), "Expiration": iso_time(issued.expires_at), "Code": "Success",
+        })
 
     # -- the control API --------------------------------------------------------------------------
 

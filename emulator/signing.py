@@ -17,7 +17,8 @@ from .errors import ApiError
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "cvm"
-SERVICES = ("cvm", "tag", "as")  # the services the emulator serves
+SERVICES = ("cvm", "tag", "as", "sts")  # the services the emulator serves
+UNSIGNED = "SKIP"  # the Authorization of an STS exchange sent without a signature
 MAX_CLOCK_SKEW_SECONDS = 300
 
 _AUTHORIZATION = re.compile(
@@ -35,6 +36,16 @@ def scope_service(headers: Mapping[str, str]) -> str | None:
     """The service named by the Authorization header's credential scope, or None if the header is garbled."""
     match = _AUTHORIZATION.match(headers.get("authorization", "").strip())
     return match["service"] if match else None
+
+
+def scope_secret_id(headers: Mapping[str, str]) -> str | None:
+    """The SecretId the Authorization header names (verified or not), or None."""
+    match = _AUTHORIZATION.match(headers.get("authorization", "").strip())
+    return match["secret_id"] if match else None
+
+
+def unsigned(headers: Mapping[str, str]) -> bool:
+    return headers.get("authorization", "").strip() == UNSIGNED
 
 
 def host_service(host: str) -> str | None:

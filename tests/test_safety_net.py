@@ -34,6 +34,8 @@ def test_probe():
     settings = resolve_settings({"tencentcloud:secretId": "AKIDPROBE", "tencentcloud:secretKey": "probe"})
     assert (settings.scheme, settings.endpoint) == ("http", "127.0.0.1:9")
     assert tag_endpoint(settings) == "127.0.0.1:9"  # the Tag API too: never tag.tencentcloudapi.com
+    assert settings.credentials.sts.endpoint == "127.0.0.1:9"  # STS too: never sts.tencentcloudapi.com
+    assert settings.credentials.metadata_url == "http://127.0.0.1:9/latest/meta-data/"  # nor the metadata server
     child = subprocess.run([sys.executable, "-c", "import os; print(os.environ['TENCENTCLOUD_CVM_ENDPOINT'])"],
                            capture_output=True, text=True, timeout=30)
     assert child.stdout.strip() == DEAD_ENDPOINT

@@ -22,6 +22,20 @@ class CvmImageError(Exception):
     """An error meant for the person running `pulumi up`: its text is the whole story, no traceback needed."""
 
 
+class RoleFailure(TencentCloudSDKException):
+    """A role's temporary credentials could not be had (an STS exchange, or the CVM metadata server). Keeps the API's
+    code, so the retry policy still retries the transient ones; `role` names the role and where it was configured."""
+
+    def __init__(self, cause: TencentCloudSDKException, role: str, via: str) -> None:
+        super().__init__(cause.get_code(), cause.get_message(), cause.get_request_id())
+        self.role = role
+        self.via = via  # the STS action, or "the CVM metadata server"
+
+
+class AccountRefused(Exception):
+    """The account guard (allowedAccountIds / forbiddenAccountIds) refused a change before it was sent."""
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """Which image an operation is about (for messages), and the resource whose request it serves (`urn`, for
@@ -48,17 +62,67 @@ class ImageRef:
 _TRANSITIONS = ("Starting", "Stopping", "Rebooting", "Terminating")
 
 
-def _credential_fix(ref: ImageRef) -> str:
+TOKEN_CODES = ("AuthFailure.TokenFailure", "UnauthorizedOperation.InvalidToken")
+MFA_CODES = ("UnauthorizedOperation.MFAExpired", "UnauthorizedOperation.MFANotFound")
+_SAVED_CONFIG = (
+    "`pulumi refresh`, `pulumi destroy` and `--refresh` sign with the stack config saved in the state by the last "
+    "update, not with the stack file: if you have just changed the credentials there, run `pulumi refresh "
+    "--run-program` once to save them"
+)
+
+
+def _signed_with(source: str | None) -> str:
+    return f"The request was signed with {source}. " if source else ""
+
+
+def _credential_fix(ref: ImageRef, source: str | None = None) -> str:
     return (
-        f"Tencent Cloud rejected the credentials for {ref.region}. Check `tencentcloud:secretId` and "
-        "`tencentcloud:secretKey` (`pulumi config set --secret tencentcloud:secretKey ...`) or "
-        "TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY. `pulumi refresh`, `pulumi destroy` and `--refresh` sign "
-        "with the stack config saved in the state by the last update, not with the stack file: if you have just "
-        "changed the credentials there, run `pulumi refresh --run-program` once to save them"
+        f"Tencent Cloud rejected the credentials for {ref.region}. {_signed_with(source)}Check `tencentcloud:secretId` "
+        "and `tencentcloud:secretKey` (`pulumi config set --secret tencentcloud:secretKey ...`) or "
+        f"TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY, or the tccli profile they come from. {_SAVED_CONFIG}"
     )
 
 
-def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "") -> str | None:
+def _token_fix(source: str | None) -> str:
+    return (
+        f"the security token was refused: it has expired or is not valid. {_signed_with(source)}A token comes with "
+        "temporary keys (`tencentcloud:securityToken`, TENCENTCLOUD_SECURITY_TOKEN, or a tccli profile's `token`) and "
+        "dies with them: get fresh ones, or let the provider get and renew them itself (`tencentcloud:assumeRole`, "
+        f"`tencentcloud:assumeRoleWithWebIdentity`). {_SAVED_CONFIG}"
+    )
+
+
+def _mfa_fix(code: str, api_action: str) -> str:
+    state = "has expired" if code.endswith("MFAExpired") else "is missing"
+    return (
+        f"CAM protects {api_action} with MFA for these credentials, and the MFA verification {state}. This provider "
+        "cannot answer an MFA challenge: sign with credentials whose CAM policy needs no MFA for this action, e.g. a "
+        "role assumed with `tencentcloud:assumeRole`"
+    )
+
+
+def _role_fix(code: str, message: str) -> str | None:
+    """What to do when a role's credentials cannot be had, for the codes that are about the role itself."""
+    if code == "ResourceNotFound.RoleNotFound":
+        return "there is no such role. Check the role ARN (qcs::cam::uin/<account>:roleName/<name>)"
+    if code == "InvalidParameter.WebIdentityTokenError":
+        return "STS refused the web identity token: it has expired, or its issuer or audience is not the CAM identity " \
+            "provider's (providerId). A renewal presents the same token, and a GitHub Actions ID token lives minutes: " \
+            "make sessionDuration longer than the run"
+    if code in ("FailedOperation.CheckMFAError", "FailedOperation.MFATypeNotSupported"):
+        return "the role needs MFA, and the MFA code (serialNumber, tokenCode) was refused. Use a role without MFA " \
+            "protection for unattended runs"
+    if code == "ClientError.MetadataError":
+        return f"{message.rstrip('.')}. Run it there, with that role bound to the instance, or choose another source"
+    if code.startswith(("AuthFailure", "InternalError", "RequestLimitExceeded")) or code.endswith("NetworkError"):
+        return None
+    return f"{message.rstrip('.')}. Check the role ARN, and that the role's trust policy lets these credentials (or " \
+        "this identity provider) assume it"
+
+
+def _fix_for(
+    code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "", source: str | None = None
+) -> str | None:
     instance = ref.instance_id or "the instance"
     unshare = (
         f"{ref.describe()} is shared with other accounts, and a shared image can be neither modified nor deleted. "
@@ -108,6 +172,10 @@ def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", mess
         state = code.rsplit("InstanceState", 1)[1].upper()
         return f"instance {instance} stayed {state} until the deadline, and an instance in transition can be neither " \
             "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if code in TOKEN_CODES:
+        return _token_fix(source)
+    if code in MFA_CODES:
+        return _mfa_fix(code, api_action)
     if code == "AuthFailure.UnauthorizedOperation" or code.startswith("UnauthorizedOperation"):
         service, _, name = api_action.partition(":")
         return f"a CAM policy denies {name}: grant {service}:{name} to this key (its CAM user or role), then run " \
@@ -118,7 +186,7 @@ def _fix_for(code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", mess
         return f"the API refused {which} of {api_action} as one it does not declare. This provider should never send " \
             "it: report this with the message, and check that the endpoint serves CVM API 2017-03-12"
     if code.startswith("AuthFailure"):
-        return _credential_fix(ref)
+        return _credential_fix(ref, source)
     if code.startswith("RequestLimitExceeded"):
         return "the API kept throttling requests until the deadline. Run `pulumi up` again later or with fewer images at once"
     if code in ("ClientNetworkError", "ServerNetworkError"):
@@ -133,12 +201,16 @@ def translate(exc: BaseException, action: str, ref: ImageRef) -> CvmImageError:
     """Turn any failure of an API call into a CvmImageError that says what happened and what to do."""
     if isinstance(exc, CvmImageError):
         return exc
+    if isinstance(exc, AccountRefused):
+        return CvmImageError(f"{action} for {ref.describe()} was refused: {_sentence(str(exc))}")
     if not isinstance(exc, TencentCloudSDKException):
         return CvmImageError(f"{action} for {ref.describe()} failed unexpectedly: {type(exc).__name__}: {exc}")
-    code = exc.get_code() or "UnknownError"
+    code, message = exc.get_code() or "UnknownError", _api_message(exc)
     api_action = getattr(exc, "api_action", None) or f"cvm:{action}"
-    fix = _fix_for(code, ref, api_action, _api_message(exc))
-    return failure(action, ref, code, fix or _api_message(exc), exc.get_request_id())
+    detail = _fix_for(code, ref, api_action, message, getattr(exc, "credential_source", None)) or message
+    if isinstance(exc, RoleFailure):
+        detail = f"the credentials of {exc.role} could not be had from {exc.via}: {_role_fix(code, message) or detail}"
+    return failure(action, ref, code, detail, exc.get_request_id())
 
 
 def failure(action: str, ref: ImageRef, code: str, detail: str, request_id: str | None = None) -> CvmImageError:

@@ -7,20 +7,14 @@ from tencentcloud.tag.v20180813.tag_client import TagClient
 
 from .retry import Deadline, retrying
 from .sdk import credential, profile, sent
-from .settings import ApiSettings
+from .settings import ApiSettings, service_endpoint
 
 TAG_BATCH = 10  # TagResources / UnTagResources take at most 10 tags (keys) a request
 
 
 def tag_endpoint(settings: ApiSettings) -> str | None:
     """The Tag API beside the CVM endpoint: a custom endpoint (the emulator) serves both, the cloud has tag's own host."""
-    endpoint = settings.endpoint
-    if endpoint is None:
-        return None  # the SDK's default, tag.tencentcloudapi.com
-    host = endpoint.split(":", 1)[0].lower()
-    if host.endswith("tencentcloudapi.com"):
-        return "tag.intl.tencentcloudapi.com" if ".intl." in f".{host}" else "tag.tencentcloudapi.com"
-    return endpoint
+    return service_endpoint(settings.endpoint, "tag")
 
 
 class TagApi:

@@ -162,8 +162,8 @@ def make_project(base: Path, env: Mapping[str, str], config: dict[str, Any]) -> 
     (project / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml: `virtualenv: .venv`
     (project / "policy" / "venv").symlink_to(ROOT / ".venv")  # PulumiPolicy.yaml: `virtualenv: venv`
     full_env = pulumi_env(env, base / "backend", PASSPHRASE)
-    for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_REGION"):
-        full_env.pop(name, None)
+    for name in [name for name in full_env if name.startswith("TENCENTCLOUD_") and name != "TENCENTCLOUD_CVM_ENDPOINT"]:
+        full_env.pop(name)  # credentials, roles, profiles and the region come from the test, never from the shell
     cli = CliProject(project, full_env, config)
     cli.stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     cli.pulumi("stack", "init", STACK)

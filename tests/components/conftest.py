@@ -1,5 +1,8 @@
 """A CvmImageProvider configured the way the engine configures it, pointed at the test emulator."""
 
+import os
+from pathlib import Path
+
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
@@ -39,3 +42,14 @@ def checked(provider):
         return result.inputs
 
     return run
+
+
+@pytest.fixture
+def no_credentials(monkeypatch, tmp_path) -> Path:
+    """No TENCENTCLOUD_* credential or role in the environment and a HOME of the test's own (no ~/.tccli); returns
+    that HOME."""
+    for name in list(os.environ):
+        if name.startswith("TENCENTCLOUD_") and name != "TENCENTCLOUD_CVM_ENDPOINT":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path

@@ -12,6 +12,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.sts.v20180813.sts_client import StsClient
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
 from tests.emulator.sdk import call, state_of
@@ -98,6 +99,13 @@ def as_client(emulator: Any) -> AutoscalingClient:
     """The official Auto Scaling client (service `as`, 2018-04-19) on the emulator's port, in ap-guangzhou."""
     profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
     return AutoscalingClient(Credential(emulator.secret_id, emulator.secret_key), emulator.region, profile)
+
+
+@pytest.fixture
+def sts_client(emulator: Any) -> StsClient:
+    """The official STS client on the emulator's port, signed with the emulator account's key."""
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
+    return StsClient(Credential(emulator.secret_id, emulator.secret_key), emulator.region, profile)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 the reason; and the emulator sends no field the models do not declare. The answers come from one session that calls
 every action of both services through the official SDK."""
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -10,13 +11,16 @@ import pytest
 from tencentcloud.autoscaling.v20180419 import models as as_models
 from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.common.abstract_model import AbstractModel
+from tencentcloud.sts.v20180813 import models as sts_models
+from tencentcloud.sts.v20180813.sts_client import StsClient
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tag.v20180813 import models as tag_models
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
+from emulator.config import ACCOUNT_UIN
 from emulator.responses import SERVICES
-from tests.emulator.sdk import state_of
+from tests.emulator.sdk import state_of, web_identity_token
 
 Answer = tuple[str, str, dict[str, Any]]  # (service, action, the Response object as sent)
 
@@ -64,7 +68,7 @@ NOT_SENT |= {("LaunchConfiguration", field): _LAUNCH_INPUT for field in (
     "InstanceNameSettings", "HostNameSettings", "DisasterRecoverGroupIds", "DedicatedClusterId", "HpcClusterId",
     "IPv6InternetAccessible", "NetworkInterfaces",
 )}
-MODULES = {"cvm": cvm_models, "tag": tag_models, "as": as_models}
+MODULES = {"cvm": cvm_models, "tag": tag_models, "as": as_models, "sts": sts_models}
 
 
 def _fields(model: AbstractModel) -> set[str]:
@@ -133,6 +137,22 @@ def _launch_session(cvm: CvmClient, autoscaling: AutoscalingClient, golden: str)
     ]
 
 
+def _sts_session(client: StsClient) -> list[Answer]:
+    """The signed actions, and the two exchanges the SDK sends unsigned."""
+    def answer(action: str, skip_sign: bool = False, **params: Any) -> Answer:
+        return "sts", action, client.call_json(action, params, options={"SkipSign": skip_sign})["Response"]
+
+    role = {"RoleArn": f"qcs::cam::uin/{ACCOUNT_UIN}:roleName/deployer", "RoleSessionName": "fields"}
+    saml = base64.b64encode(b"<saml/>").decode()
+    return [
+        answer("GetCallerIdentity"),
+        answer("AssumeRole", **role),
+        answer("AssumeRoleWithWebIdentity", True, ProviderId="github", WebIdentityToken=web_identity_token(), **role),
+        answer("AssumeRoleWithSAML", True, SAMLAssertion=saml, PrincipalArn=f"qcs::cam::uin/{ACCOUNT_UIN}:saml-provider/idp",
+               **role),
+    ]
+
+
 def _tag_session(client: TagClient) -> list[Answer]:
     def answer(action: str, **params: Any) -> Answer:
         return "tag", action, client.call_json(action, params)["Response"]
@@ -150,11 +170,11 @@ def _tag_session(client: TagClient) -> list[Answer]:
 
 @pytest.mark.filterwarnings("ignore:parameter `DisasterRecoverGroupId` is deprecated:DeprecationWarning")
 def test_every_declared_answer_field_is_sent_or_listed(
-    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, golden: str,
-    wait_until: Callable[..., Any],
+    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, sts_client: StsClient,
+    golden: str, wait_until: Callable[..., Any],
 ) -> None:
     answers = _launch_session(cvm_client, as_client, golden) + _cvm_session(cvm_client, golden, emulator, wait_until)
-    answers += _tag_session(tag_client)
+    answers += _tag_session(tag_client) + _sts_session(sts_client)
     assert {(service, action) for service, action, _ in answers} == {
         (name, action) for name, service in SERVICES.items() for action in service.actions}, "an action has no sample"
     sent: dict[str, set[str]] = {}

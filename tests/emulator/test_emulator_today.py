@@ -9,6 +9,8 @@ from tencentcloud.autoscaling.v20180419 import models as as_models
 from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.cvm.v20170312 import models
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.sts.v20180813 import models as sts_models
+from tencentcloud.sts.v20180813.sts_client import StsClient
 from tencentcloud.tag.v20180813 import models as tag_models
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
@@ -58,7 +60,7 @@ def _sdk_fields(model: type) -> set[str]:
 
 def test_parameter_lists_are_the_installed_sdks() -> None:
     """Each action declares exactly what today's SDK request model declares, nested objects included."""
-    sdk_modules = {"cvm": models, "tag": tag_models, "as": as_models}
+    sdk_modules = {"cvm": models, "tag": tag_models, "as": as_models, "sts": sts_models}
     assert set(SERVICES) == set(sdk_modules)
     for service_name, service in SERVICES.items():
         for action, spec in service.actions.items():
@@ -88,9 +90,10 @@ def test_parameter_lists_are_the_installed_sdks() -> None:
 
 
 def test_every_action_refuses_an_undeclared_parameter(
-    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, error_code: ErrorCode
+    emulator: Any, cvm_client: CvmClient, tag_client: TagClient, as_client: AutoscalingClient, sts_client: StsClient,
+    error_code: ErrorCode,
 ) -> None:
-    clients = {"cvm": cvm_client, "tag": tag_client, "as": as_client}
+    clients = {"cvm": cvm_client, "tag": tag_client, "as": as_client, "sts": sts_client}
     for service_name, service in SERVICES.items():
         for action in service.actions:
             call = clients[service_name].call_json

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from components.cloud.sources import WEB_IDENTITY_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
 WORKFLOWS = GITHUB / "workflows"
@@ -21,7 +23,9 @@ TENCENT_SECRET_ID = re.compile(r"AKID[A-Za-z0-9]{8,}")
 LONG_BASE64 = re.compile(r"(?<![@A-Za-z0-9+/])[A-Za-z0-9+/]{32,}={0,2}")
 PINNED_ACTION = re.compile(r"@[0-9a-f]{40}\b")
 READ_ONLY = {"contents": "read"}
+DEPLOY = {"contents": "read", "id-token": "write"}  # GitHub's OIDC token, for the stack's role
 ACCESS = ("none", "read", "write")
+OIDC_ACTION = "./.github/actions/tencentcloud-oidc"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -83,13 +87,16 @@ def credential_leaks(text: str) -> list[str]:
     return TENCENT_SECRET_ID.findall(text) + runs
 
 
-def permission_problems(workflow: dict[str, Any], allowed: dict[str, str]) -> list[str]:
-    """Permissions beyond `allowed`, or a workflow that leaves them at the repository default."""
+def permission_problems(
+    workflow: dict[str, Any], allowed: dict[str, str], jobs: dict[str, dict[str, str]] | None = None
+) -> list[str]:
+    """Permissions beyond `allowed` (for the workflow, and for each job not in `jobs`) or beyond a job's own grant in
+    `jobs`, or a workflow that leaves them at the repository default."""
     problems = [] if workflow.get("permissions") == allowed else [f"workflow permissions {workflow.get('permissions')!r}"]
     for job_id, job in workflow["jobs"].items():
-        granted = job.get("permissions", {})
+        granted, limit = job.get("permissions", {}), (jobs or {}).get(job_id, allowed)
         if not isinstance(granted, dict) or any(
-            ACCESS.index(level) > ACCESS.index(allowed.get(scope, "none")) for scope, level in granted.items()
+            ACCESS.index(level) > ACCESS.index(limit.get(scope, "none")) for scope, level in granted.items()
         ):
             problems.append(f"job {job_id} permissions {granted!r}")
     return problems
@@ -218,16 +225,18 @@ def test_the_credential_check_catches_keys_but_not_pins_or_paths(text, leaks):
 
 
 @pytest.mark.parametrize(
-    ("name", "allowed"),
+    ("name", "allowed", "jobs"),
     [
-        ("pull-request.yml", {"contents": "read", "pull-requests": "write"}),
-        ("main.yml", READ_ONLY),
-        ("test.yml", READ_ONLY),
-        ("deploy.yml", READ_ONLY),
+        ("pull-request.yml", READ_ONLY, {"preview": {"contents": "read", "pull-requests": "write", "id-token": "write"}}),
+        ("main.yml", READ_ONLY, {"up-dev": DEPLOY, "up-prod": DEPLOY}),
+        ("test.yml", READ_ONLY, {}),
+        ("deploy.yml", DEPLOY, {}),
     ],
 )
-def test_permissions_are_minimal(name, allowed):
-    assert permission_problems(load(name), allowed) == []
+def test_permissions_are_minimal(name, allowed, jobs):
+    assert permission_problems(load(name), allowed, jobs) == []
+    for job_id, granted in jobs.items():
+        assert load(name)["jobs"][job_id]["permissions"] == granted, job_id
 
 
 def test_the_permission_check_catches_broader_grants():
@@ -235,6 +244,8 @@ def test_the_permission_check_catches_broader_grants():
     assert permission_problems({"permissions": "write-all", "jobs": {}}, READ_ONLY) != []
     workflow = {"permissions": READ_ONLY, "jobs": {"a": {"permissions": {"contents": "write"}}, "b": {"permissions": "write-all"}}}
     assert len(permission_problems(workflow, READ_ONLY)) == 2
+    assert permission_problems({"permissions": READ_ONLY, "jobs": {"a": {"permissions": DEPLOY}}}, READ_ONLY, {"a": DEPLOY}) == []
+    assert permission_problems({"permissions": READ_ONLY, "jobs": {"b": {"permissions": DEPLOY}}}, READ_ONLY, {"a": DEPLOY}) != []
 
 
 def test_actionlint_finds_nothing_wrong():
@@ -246,3 +257,47 @@ def test_actionlint_finds_nothing_wrong():
         pytest.skip("actionlint is not installed (scripts/test installs it)")
     result = subprocess.run([actionlint, "-no-color"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def oidc_steps(workflow: dict[str, Any], job_id: str) -> list[dict[str, Any]]:
+    return [step for step in workflow["jobs"][job_id]["steps"] if step.get("uses") == OIDC_ACTION]
+
+
+@pytest.mark.parametrize(
+    ("name", "job_id", "role", "condition"),
+    [
+        # deploy: the GitHub environment's (that is, the stack's) variable
+        ("deploy.yml", "up", "vars.TENCENTCLOUD_ROLE_ARN", "vars.TENCENTCLOUD_ROLE_ARN != ''"),
+        # preview: a map from stack to a read-only role
+        ("pull-request.yml", "preview", "fromJSON(vars.TENCENTCLOUD_PREVIEW_ROLE_ARNS || '{}')[matrix.stack]", None),
+    ],
+)
+def test_cloud_stacks_assume_a_role_with_githubs_oidc_token_before_pulumi_runs_keys_are_the_fallback(
+    name, job_id, role, condition
+):
+    workflow = load(name)
+    [step] = oidc_steps(workflow, job_id)
+    assert step["with"]["role-arn"] == f"${{{{ {role} }}}}"
+    assert step["if"] == (condition or role)  # no role configured: the step is skipped and the key secrets sign
+    uses = [s.get("uses") or "" for s in workflow["jobs"][job_id]["steps"]]
+    assert uses.index(OIDC_ACTION) < next(i for i, u in enumerate(uses) if u.startswith("pulumi/actions@"))
+    [pulumi] = [step for job, step in pulumi_steps(workflow) if job == job_id]
+    assert {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"} <= set(pulumi["env"])
+
+
+def test_the_local_preview_needs_no_token():
+    assert oidc_steps(load("pull-request.yml"), "preview-local") == []
+    assert "permissions" not in load("pull-request.yml")["jobs"]["preview-local"]
+
+
+def test_the_oidc_action_exports_the_variables_both_providers_read_and_masks_the_token():
+    action = yaml.safe_load((GITHUB / "actions" / "tencentcloud-oidc" / "action.yml").read_text())
+    [step] = action["runs"]["steps"]
+    script = step["run"]
+    exported = set(re.findall(r"echo \"(TENCENTCLOUD_[A-Z_]+)=", script))
+    assert exported == {WEB_IDENTITY_ENV[name] for name in ("roleArn", "sessionName", "sessionDuration", "providerId", "webIdentityToken")}
+    assert script.index("::add-mask::") < script.index('>> "$GITHUB_ENV"')
+    assert "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=$AUDIENCE" in script and "set -euo pipefail" in script
+    assert action["inputs"]["audience"]["default"] == "sts.tencentcloudapi.com"
+    assert int(action["inputs"]["session-duration"]["default"]) > 180 * 60 / 0.8  # deploy.yml's timeout, renewal-free
+    assert load("deploy.yml")["jobs"]["up"]["timeout-minutes"] <= 180
