@@ -35,6 +35,15 @@ from .facts import (
 from .ownership import Maker, Owner, claim_of, made_by, maker_text, marks, owner_tag
 from .power import BuilderPower, Hold
 
+class PreviousVersion(CvmImageError):
+    """The name is held by this resource's image from another instance: its previous version, which the stack no
+    longer records (a replacement whose record was lost, e.g. a delete before replace whose new image failed)."""
+
+    def __init__(self, image: Image) -> None:
+        super().__init__(f"image {image['ImageId']} holds the name: this resource's image from another instance")
+        self.image = image
+
+
 NOT_FOUND = "InvalidImageId.NotFound"
 BUSY = "InvalidImageId.IncorrectState"  # still building (or syncing): wait, then do it
 DUPLICATE = "InvalidImageName.Duplicate"
@@ -91,7 +100,10 @@ class ImageService:
                     f"in DescribeImages within {VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again."
                 )
             return None
-        if holder["ImageId"] != replacing and made_by(holder, me, ref.instance_id) is not Maker.THIS_RESOURCE:
+        maker = made_by(holder, me, ref.instance_id)
+        if holder["ImageId"] != replacing and maker is Maker.THIS_RESOURCE_ELSEWHERE and holder.get("ImageState") == "NORMAL":
+            raise PreviousVersion(holder)
+        if holder["ImageId"] != replacing and maker is not Maker.THIS_RESOURCE:
             raise name_taken(ref, holder["ImageId"], holder.get("ImageState"), maker_text(holder, me, ref.instance_id))
         if holder.get("ImageState") in FAILED_STATES:
             self._discard(holder["ImageId"], deadline)

@@ -20,7 +20,7 @@ from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from .distribution import Distribution, Distributor
 from .facts import RETIRED_TAG_KEY, iso_time, pending_name, retired_name
-from .images import ImageService
+from .images import ImageService, PreviousVersion
 from .ownership import Owner, claim_of, marks, new_claim
 
 RESTORE_DEADLINE_SECONDS = 120.0
@@ -29,11 +29,22 @@ RESTORE_DEADLINE_SECONDS = 120.0
 @dataclass
 class Predecessor:
     """The image a create replaces, as the engine's record of the resource has it (its outputs). `parked`: the engine
-    deleted the record first (delete before replace), and the delete retired the image instead of deleting it."""
+    deleted the record first (delete before replace), and the delete retired the image instead of deleting it.
+    `unrecorded`: no record holds it (found by its marks), so no engine delete will come for it."""
 
     image_id: str
     recorded: dict[str, Any] = field(default_factory=dict)
     parked: bool = False
+    unrecorded: bool = False
+
+    @classmethod
+    def found(cls, image: Image) -> "Predecessor":
+        """This resource's previous version as the cloud shows it (its copies and shares are not known)."""
+        recorded = {
+            "image_name": image.get("ImageName"), "image_description": image.get("ImageDescription") or None,
+            "image_family": image.get("ImageFamily") or None, "deprecated": image.get("ImageDeprecated") or None,
+        }
+        return cls(image["ImageId"], recorded, unrecorded=True)
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,10 @@ class ImageLifecycle:
         elif replacing is not None and replacing.recorded.get("image_name") == inputs.image_name:
             image, request_id = self._replace_keeping_name(inputs, ref, deadline, replacing)
         else:
-            image, request_id = self._images.build(inputs, inputs.image_name, ref, deadline)
+            try:
+                image, request_id = self._images.build(inputs, inputs.image_name, ref, deadline)
+            except PreviousVersion as previous:
+                image, request_id = self._replace_keeping_name(inputs, ref, deadline, Predecessor.found(previous.image))
         ref = ref.identified(image["ImageId"])
         claim = new_claim()
         with translated("TagResources", ref, "The next `pulumi up` takes the image over and tags it."):
@@ -82,6 +96,8 @@ class ImageLifecycle:
                 self._images.rename(image["ImageId"], inputs.image_name, inputs.image_description or "", swapped, deadline)
             except CvmImageError as error:
                 raise CvmImageError(f"{error} {self._restore(replacing, ref)}") from None
+        if replacing.unrecorded:  # no engine delete will come for it
+            self.delete(replacing.recorded, ref.identified(replacing.image_id), deadline)
         return {**image, "ImageName": inputs.image_name}, request_id
 
     def _replace_parked(

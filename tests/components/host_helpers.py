@@ -86,3 +86,25 @@ def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def run_in_thread(call: Callable[[], object]) -> Callable[[float], tuple[float, BaseException | None]]:
+    """Start `call`; the returned function joins it and gives (seconds it took after join started, error or None)."""
+    outcome: dict[str, BaseException | None] = {"error": None}
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def join(timeout: float) -> tuple[float, BaseException | None]:
+        started = time.monotonic()
+        thread.join(timeout)
+        assert not thread.is_alive(), f"still running {timeout} s after Cancel"
+        return time.monotonic() - started, outcome["error"]
+
+    return join

@@ -15,7 +15,7 @@ from components.cloud.client import CvmApi
 from components.waiting.poller import ImagePoller, WaitCancelled
 from components.cloud.retry import Deadline, retrying
 from components.cloud.settings import resolve_settings
-from tests.components.host_helpers import STOPPED, cvm_host, eventually, image_inputs, image_urn, warm_up
+from tests.components.host_helpers import STOPPED, cvm_host, eventually, image_inputs, image_urn, run_in_thread, warm_up
 from tests.engine.cvm_stack import actions, emulator_config, images
 from tests.engine.host import ProviderError
 
@@ -71,28 +71,6 @@ def test_a_poller_wait_ends_as_soon_as_the_update_is_cancelled(emulator, cvm_cli
     assert stopped.value.resource_id == image_id and stopped.value.last["ImageState"] == "CREATING"
     with pytest.raises(WaitCancelled):  # a wait that starts afterwards ends at once
         poller.wait(image_id, BUILT, Deadline.after(20))
-
-
-def run_in_thread(call: Callable[[], object]) -> Callable[[float], tuple[float, BaseException | None]]:
-    """Start `call`; the returned function joins it and gives (seconds it took after join started, error or None)."""
-    outcome: dict[str, BaseException | None] = {"error": None}
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-
-    def join(timeout: float) -> tuple[float, BaseException | None]:
-        started = time.monotonic()
-        thread.join(timeout)
-        assert not thread.is_alive(), f"still running {timeout} s after Cancel"
-        return time.monotonic() - started, outcome["error"]
-
-    return join
 
 
 def after_create(sent: list[str]) -> list[str]:

@@ -10,8 +10,10 @@ Mirrors pulumi/pulumi `pkg/resource/deploy`:
 * `continueStepsFromDiff`: DIFF_NONE -> same (even with replace keys); DIFF_SOME -> update unless there are
   replace keys. A replacement first re-runs Check with the program inputs and no olds; then either
   create-replacement + replace, with delete-replaced "generated later on, after all creates/updates
-  finish" (`GenerateDeletes`), or, when Diff says deleteBeforeReplace, delete-replaced + replace +
-  create-replacement in one chain. Resources no longer in the program are deleted in that last phase.
+  finish" (`GenerateDeletes`), or, when Diff says deleteBeforeReplace (or the resource option does),
+  delete-replaced + replace + create-replacement in one chain. Resources no longer in the program are deleted in
+  that last phase. `replaceOnChanges` turns a change of those keys into a replacement (`applyReplaceOnChanges`).
+  `--replace <urn>` (`isTargetedReplace`): Check with no olds, no provider Diff ("a replace diff that blames the id").
 * `step.go`: a SameStep keeps the old id and outputs with the new inputs; a failed Create records
   nothing; a failed Update or Delete keeps the old state, and a replaced resource whose delete failed
   stays pending deletion for the next run. `RefreshStep.Apply`: Read(inputs, old outputs); an empty
@@ -62,6 +64,8 @@ class Goal:
     inputs: Properties
     provider: ResourceProvider
     type: str = DEFAULT_TYPE
+    delete_before_replace: bool = False  # the resource option
+    replace_on_changes: tuple[str, ...] = ()  # the resource option
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,8 @@ class Engine:
     def urn(self, goal: Goal) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{goal.type}::{goal.name}"
 
-    def preview(self, goals: Sequence[Goal]) -> list[Step]:
-        plans = self._parallel(lambda item: self._plan(*item), self._desired(goals))
+    def preview(self, goals: Sequence[Goal], replace: Sequence[str] = ()) -> list[Step]:
+        plans = self._parallel(lambda item: self._plan(*item, replace), self._desired(goals))
         replaced = [_Condemned(p.urn, self.state[p.urn], "delete-replaced") for p in plans if _creates_first(p)]
         deletes = replaced + self.pending_deletes + self._orphans(goals)
         return _flatten(plan.steps() for plan in plans) + [Step(c.op, c.urn) for c in deletes]
@@ -143,11 +147,12 @@ class Engine:
         """What the state holds as the default provider's inputs after an `up`: the stack config the host was given."""
         return self.host.configured_with
 
-    def up(self, goals: Sequence[Goal]) -> list[Step]:
+    def up(self, goals: Sequence[Goal], replace: Sequence[str] = ()) -> list[Step]:
+        """`pulumi up`; `replace`: the URNs of `--replace`."""
         desired = self._desired(goals)
-        if any(rpc.UNKNOWN in _leaves(news) for _, news in desired):
+        if any(rpc.UNKNOWN in _leaves(news) for _, news, _ in desired):
             raise ValueError("only a preview may carry unknown values")
-        steps = self._parallel(lambda item: self._apply(self._plan(*item)), desired)
+        steps = self._parallel(lambda item: self._apply(self._plan(*item, replace)), desired)
         return _flatten(steps) + self._delete_all(self.pending_deletes + self._orphans(goals))
 
     def refresh(self) -> list[Step]:
@@ -156,11 +161,11 @@ class Engine:
     def destroy(self) -> list[Step]:
         return self._delete_all(self.pending_deletes + self._orphans([]))
 
-    def _desired(self, goals: Iterable[Goal]) -> list[tuple[str, Properties]]:
+    def _desired(self, goals: Iterable[Goal]) -> list[tuple[str, Properties, Goal]]:
         # Built here, one at a time: serialize_provider swaps pickle.Pickler globally, so it is not thread-safe.
         # Resource.__init__ always makes the pickled provider a secret (since 3.75).
         return [
-            (self.urn(goal), {**goal.inputs, PROVIDER_KEY: rpc.wrap_rpc_secret(serialize_provider(goal.provider))})
+            (self.urn(goal), {**goal.inputs, PROVIDER_KEY: rpc.wrap_rpc_secret(serialize_provider(goal.provider))}, goal)
             for goal in goals
         ]
 
@@ -168,18 +173,22 @@ class Engine:
         wanted = {self.urn(goal) for goal in goals}
         return [_Condemned(urn, self.state[urn], "delete") for urn in sorted(self.state) if urn not in wanted]
 
-    def _plan(self, urn: str, news: Properties) -> _Plan:
+    def _plan(self, urn: str, news: Properties, goal: Goal, replace: Sequence[str] = ()) -> _Plan:
         old = self.state.get(urn)
         if old is None:
             return _Plan(urn, "create", self._check(urn, {}, news))
+        if urn in replace:  # --replace: no provider Diff at all
+            return _Plan(urn, "replace", self._check(urn, {}, news), (), ("id",), goal.delete_before_replace)
         inputs = self._check(urn, old.inputs, news)
         diff = self._diff(urn, old.id, old.inputs, old.outputs, inputs)
+        replaces = diff.replaces + tuple(key for key in diff.changed_keys if key in goal.replace_on_changes)
         if diff.changes == DIFF_NONE:
             return _Plan(urn, "same", inputs)
-        if not diff.replaces:
+        if not replaces:
             return _Plan(urn, "update", inputs, diff.changed_keys)
         replacement_inputs = self._check(urn, {}, news)
-        return _Plan(urn, "replace", replacement_inputs, diff.changed_keys, diff.replaces, diff.delete_before_replace)
+        delete_first = diff.delete_before_replace or goal.delete_before_replace
+        return _Plan(urn, "replace", replacement_inputs, diff.changed_keys, replaces, delete_first)
 
     def _check(self, urn: str, olds: Properties, news: Properties) -> Properties:
         inputs, failures = self.host.check(urn, olds, news)

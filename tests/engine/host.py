@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Optional
 
@@ -62,6 +62,7 @@ class DiffResult:
     replaces: tuple[str, ...]
     changed_keys: tuple[str, ...]
     delete_before_replace: bool
+    detailed: dict[str, str] = field(default_factory=dict)  # property -> PropertyDiff kind name, when the provider gave it
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,22 @@ class ProviderHost:
 
     def close(self) -> None:
         self._channel.close()
-        self._process.kill()
-        self._process.wait()
+        self.kill()
         for drain in self._drains:
             drain.join()
+
+    def kill(self) -> None:
+        """SIGKILL, as a second Ctrl-C or a killed CLI leaves its plugins."""
+        self._process.kill()
+        self._process.wait()
+
+    def exited_within(self, seconds: float) -> bool:
+        """Whether the provider process ends by itself within `seconds`."""
+        try:
+            self._process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     @property
     def output(self) -> str:
@@ -149,10 +162,13 @@ class ProviderHost:
         response = self._call("Diff", urn, request)
         # The engine takes the provider's detailed diff for the changed keys when it gives one (`diffResource`).
         changed = tuple(sorted(response.detailedDiff)) if response.hasDetailedDiff else tuple(response.diffs)
-        return DiffResult(response.changes, tuple(response.replaces), changed, response.deleteBeforeReplace)
+        kinds = provider_pb2.PropertyDiff.Kind
+        detailed = {key: kinds.Name(diff.kind) for key, diff in response.detailedDiff.items()}
+        return DiffResult(response.changes, tuple(response.replaces), changed, response.deleteBeforeReplace, detailed)
 
-    def create(self, urn: str, inputs: Properties) -> tuple[str, Properties]:
-        request = provider_pb2.CreateRequest(**_names(urn), properties=self._marshal(inputs))
+    def create(self, urn: str, inputs: Properties, timeout: float = 0) -> tuple[str, Properties]:
+        """`timeout`: the resource's customTimeouts create, in seconds (0: none), as the engine sends it."""
+        request = provider_pb2.CreateRequest(**_names(urn), properties=self._marshal(inputs), timeout=timeout)
         response = self._call("Create", urn, request)
         return response.id, self._annotate(_unmarshal(response.properties), inputs)
 
