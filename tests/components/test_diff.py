@@ -86,6 +86,7 @@ def test_the_detailed_diff_marks_replacing_properties():
     assert detailed(data_disk_ids=None) == {"data_disk_ids": "DELETE_REPLACE"}
     assert detailed(instance_id=UNKNOWN) == {"instance_id": "UPDATE_REPLACE"}
     assert detailed(tags=None, image_description=None) == {"tags": "DELETE", "image_description": "DELETE"}
+    assert detailed(delete_bound_snapshots=True) == {"delete_bound_snapshots": "UPDATE"}  # false is a value, not nothing
     assert detailed(copy_to_regions=["ap-shanghai"]) == {"copy_to_regions": "ADD"}
     assert diff_image({**OLD, "data_disk_ids": None}, {**INPUTS, "data_disk_ids": ["disk-aaaa1111"]}).detailed == {
         "data_disk_ids": "ADD_REPLACE"
