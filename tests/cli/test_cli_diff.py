@@ -92,16 +92,17 @@ def test_a_replacement_with_a_new_name_creates_the_new_image_first(deployed: Cli
 
 
 def test_creation_only_flags_change_nothing(deployed: CliProject, emulator: Any) -> None:
-    declare(
-        deployed,
-        web={"forcePoweroff": True, "sysprep": True, "reboot": True},
-        api={"forcePoweroff": False, "sysprep": False, "reboot": False},
-    )
+    # Two declarations: live_image and wait_for_poweroff cannot go with a forced or rebooting stop.
+    for web, api in (
+        ({"forcePoweroff": True, "sysprep": True, "reboot": True}, {"forcePoweroff": False, "sysprep": False, "reboot": False}),
+        ({"waitForPoweroff": True, "reboot": False}, {"liveImage": True, "forcePoweroff": False}),
+    ):
+        declare(deployed, web=web, api=api)
 
-    preview = deployed.preview("--diff", "--expect-no-changes")  # exits non-zero if anything would change
+        preview = deployed.preview("--diff", "--expect-no-changes")  # exits non-zero if anything would change
 
-    assert summary(preview) == {"unchanged": 5}
-    assert diff_names(preview) == []
+        assert summary(preview) == {"unchanged": 5}
+        assert diff_names(preview) == []
     assert actions(emulator.control) == []
 
 

@@ -54,6 +54,10 @@ def test_new_provider_code_alone_is_no_change():
         {"reboot": False},
         {"force_poweroff": True, "sysprep": True, "reboot": False},
         {"adopt_image": "img-abcd1234"},
+        {"live_image": True},
+        {"wait_for_poweroff": True},
+        {"live_image": True, "force_poweroff": None, "reboot": None},
+        {"wait_for_poweroff": True, "force_poweroff": None, "reboot": False},
     ],
 )
 def test_creation_only_settings_are_no_change(changes):
