@@ -243,9 +243,20 @@ def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
     return CvmImageError(
         f"CreateImage for {ref.describe()} was not sent: instance {instance_id} is RUNNING and reboot is false, so it "
         "may not be stopped for the image, and CreateImage would image it live. Set one of: reboot: true (the provider "
-        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true for a forced "
-        "power-off), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
+        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true to force a "
+        "power-off when the soft shutdown fails), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
         "image), or stop the instance first. Then run `pulumi up` again."
+    )
+
+
+def soft_shutdown_failed(instance_id: str, ref: ImageRef, state: str, said: str) -> CvmImageError:
+    """The seed's default: a failed soft shutdown ends the task, no image made (the instance keeps running)."""
+    cloud = f" (the cloud says: {said.strip().rstrip('.')})" if said.strip() else ""
+    return CvmImageError(
+        f"CreateImage for {ref.describe()} was not sent: the soft shutdown of instance {instance_id} failed{cloud}, and "
+        f"it is {state} again (StopInstances StopType SOFT, LatestOperationState FAILED). No image was made. Set "
+        "force_poweroff: true to force a power-off when the soft shutdown fails, or find out why its operating system "
+        "does not shut down (a service that blocks shutdown, no ACPI support), then run `pulumi up` again."
     )
 
 
