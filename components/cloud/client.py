@@ -104,6 +104,14 @@ class CvmApi:
         """ModifyImageAttribute's family ("" clears it) and deprecation."""
         self.call("ModifyImageAttribute", {"ImageId": image_id, "ImageFamily": family, "ImageDeprecated": deprecated}, deadline)
 
+    def available_regions(self, deadline: Deadline) -> list[str] | None:
+        """DescribeRegions (CVM 2017-03-12): the regions this account can use; None when the API answers its one
+        documented code, UnsupportedOperation (Tencent calls it suspended in favour of the region product's)."""
+        with tolerating("UnsupportedOperation"):
+            answer = self.call("DescribeRegions", {}, deadline)
+            return sorted(item["Region"] for item in answer.get("RegionSet") or [] if item.get("RegionState") == "AVAILABLE")
+        return None
+
     def sync_image(self, image_id: str, regions: list[str], name: str) -> dict[str, str]:
         """One SyncImages, no retry (a retry must look for the copies a lost attempt made): {region: copy id}."""
         params = {"ImageIds": [image_id], "DestinationRegions": regions, "ImageName": name, "ImageSetRequired": True}

@@ -260,6 +260,14 @@ def soft_shutdown_failed(instance_id: str, ref: ImageRef, state: str, said: str)
     )
 
 
+def unknown_regions(ref: ImageRef, unknown: list[str], available: list[str]) -> CvmImageError:
+    return CvmImageError(
+        f"SyncImages for {ref.describe()} was not sent: copy_to_regions names {', '.join(unknown)}, which DescribeRegions "
+        f"does not list for this account. Available regions: {', '.join(available)}. The image itself is kept; correct "
+        "copy_to_regions, then run `pulumi up` again."
+    )
+
+
 def name_taken(ref: ImageRef, image_id: str, state: str | None, made_by: str) -> CvmImageError:
     """The name belongs to an image this resource cannot prove it made: say which and who made it, never take it."""
     return failure(

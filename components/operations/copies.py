@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass
 
 from ..cloud.client import CvmApi, Image
-from ..cloud.errors import CvmImageError, ImageRef, name_taken
+from ..cloud.errors import CvmImageError, ImageRef, name_taken, unknown_regions
 from ..cloud.retry import Deadline, retrying, tolerating
 from ..waiting.grace import look_again
 from ..waiting.poller import ImagePoller, Reporter
@@ -35,6 +35,9 @@ class Regions:
         self._report = report
         self._others: dict[str, Region] = {}
         self._lock = threading.Lock()
+        self._asking = threading.Lock()
+        self._available: list[str] | None = None
+        self._asked = False
 
     def __getitem__(self, name: str) -> Region:
         if name == self.home.api.region:
@@ -46,6 +49,14 @@ class Regions:
             return self._others[name]
 
 
+    def available(self, deadline: Deadline) -> list[str] | None:
+        """The account's regions (DescribeRegions), asked once per process; None when the API does not say."""
+        with self._asking:
+            if not self._asked:
+                self._available, self._asked = self.home.api.available_regions(deadline), True
+            return self._available
+
+
 class Copies:
     """The copies of one image: {region: copy image id}."""
 
@@ -55,6 +66,7 @@ class Copies:
     def make(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         """A NORMAL, tagged copy in each wanted region (an earlier attempt's are taken over). A copy that fails is
         deleted and named in the error; the others are kept (tagged, so the next run finds them)."""
+        self._check_regions(wanted, ref, deadline)
         copies = self._sync(image, instance_id, wanted, ref, deadline)
         failed = [region for region, copy_id in copies.items() if not self._settle(region, copy_id, image, instance_id, ref, deadline)]
         if failed:
@@ -64,6 +76,13 @@ class Copies:
                 "deleted. Check the image quota and the image in those regions, then run `pulumi up` again to copy it."
             )
         return copies
+
+    def _check_regions(self, wanted: list[str], ref: ImageRef, deadline: Deadline) -> None:
+        """Refuse, before SyncImages, a region the account does not have (preview checks only the names' form)."""
+        available = self._regions.available(deadline)
+        unknown = [region for region in wanted if available is not None and region not in available]
+        if unknown:
+            raise unknown_regions(ref, unknown, available or [])
 
     def find(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline, patient: bool = False) -> dict[str, str]:
         """The copies of this image that exist in `regions`, found by name and tags."""
