@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from .cancel import Cancelled
+from .retry import INSTANCE_STATE, INTERNAL_CODES, INTERNAL_ERROR_ATTEMPTS, PASSING_INSTANCE_STATES
 
 # What the next run does about an image an operation had to leave (at its deadline or on a cancel).
 ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
@@ -59,7 +60,34 @@ class ImageRef:
         return replace(self, region=region, image_id=image_id)
 
 
-_TRANSITIONS = ("Starting", "Stopping", "Rebooting", "Terminating")
+# Instance states that do not end well by themselves (UnsupportedOperation.InstanceState<State>): what they mean and
+# what to do. The Go SDK's per-action lists; descriptions from the SDK's errorcodes.
+_STUCK_STATES = {
+    "Terminating": "being terminated, and will never be imaged. Point instance_id at a live instance",
+    "Terminated": "terminated. Point instance_id at a live instance",
+    "EnterRescueMode": "entering rescue mode, which it leaves only when someone exits it. Exit rescue mode (console, or "
+    "ExitRescueMode) once it is in it",
+    "RescueMode": "in rescue mode. Exit rescue mode (console, or ExitRescueMode)",
+    "Freezing": "frozen (an account in arrears, or a security freeze). Settle the account, or ask Tencent Cloud to "
+    "unfreeze it",
+    "Isolating": "being isolated (expired, or its account is in arrears). Renew or recover it (console: Recycle Bin)",
+    "Shutdown": "isolated (expired, or its account is in arrears) and due to be terminated. Renew or recover it "
+    "(console: Recycle Bin)",
+    "Corrupted": "permanently corrupted. Image another instance",
+    "Banning": "blocked by Tencent Cloud. Submit a ticket to have it unblocked",
+}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _instance_state_fix(state: str, instance: str) -> str | None:
+    """UnsupportedOperation.InstanceState<state>: waited out until the deadline if it ends by itself, else at once."""
+    name = _CAMEL.sub("_", state).upper()  # ServiceLiveMigrate -> SERVICE_LIVE_MIGRATE, as InstanceState says it
+    if state in PASSING_INSTANCE_STATES:
+        return f"instance {instance} stayed {name} until the deadline, and an instance in transition can be neither " \
+            "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if state in _STUCK_STATES:
+        return f"instance {instance} is {name}: {_STUCK_STATES[state]}, then run `pulumi up` again"
+    return None
 
 
 TOKEN_CODES = ("AuthFailure.TokenFailure", "UnauthorizedOperation.InvalidToken")
@@ -158,6 +186,8 @@ def _fix_for(
         "in share_with_accounts, then run `pulumi up` again",
         "FailedOperation.AccountIsYourSelf": "share_with_accounts lists this stack's own account, which owns the image "
         "already. Remove it from share_with_accounts",
+        "UnsupportedOperation.InstanceReinstallFailed": f"instance {instance} failed an OS reinstallation and takes no "
+        "power or image operation. Reinstall its OS again, or image another instance, then run `pulumi up` again",
         "OverQuota": f"{ref.describe()} would be shared with more than 500 accounts. Shorten share_with_accounts",
         "InvalidParameterValue.InvalidImageFamily": "Tencent Cloud refused image_family. Use a letter, then letters, "
         "digits, '.', '_' or '-', at most 60 characters",
@@ -168,10 +198,8 @@ def _fix_for(
     }
     if code in fixes:
         return fixes[code]
-    if code.startswith("UnsupportedOperation.InstanceState") and code.endswith(_TRANSITIONS):
-        state = code.rsplit("InstanceState", 1)[1].upper()
-        return f"instance {instance} stayed {state} until the deadline, and an instance in transition can be neither " \
-            "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if code.startswith(INSTANCE_STATE):
+        return _instance_state_fix(code.removeprefix(INSTANCE_STATE), instance)
     if code in TOKEN_CODES:
         return _token_fix(source)
     if code in MFA_CODES:
@@ -192,8 +220,10 @@ def _fix_for(
     if code in ("ClientNetworkError", "ServerNetworkError"):
         return "the CVM API could not be reached, or answered with an HTTP error, until the deadline. Check the network " \
             "and the endpoint (`cvmImage:endpoint` / TENCENTCLOUD_CVM_ENDPOINT), then run `pulumi up` again"
-    if code.startswith("InternalError"):
-        return "Tencent Cloud kept failing with an internal error until the deadline. Run `pulumi up` again later"
+    if code.startswith(INTERNAL_CODES):
+        return f"Tencent Cloud answered with an internal error (tried up to {INTERNAL_ERROR_ATTEMPTS} times: an " \
+            "internal error is not retried until the deadline, as waiting seldom cures it). Run `pulumi up` again " \
+            "later; if it persists, give Tencent Cloud support the RequestId"
     return None
 
 
