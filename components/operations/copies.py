@@ -1,60 +1,18 @@
 """Copies of an image in other regions (SyncImages): made, found again, waited for and deleted, one region at a time
 through that region's API and poller."""
 
-import threading
-from dataclasses import dataclass
-
 from ..cloud.client import CvmApi, Image
 from ..cloud.errors import CvmImageError, ImageRef, name_taken, unknown_regions
 from ..cloud.retry import Deadline, retrying, tolerating
 from ..waiting.grace import look_again
-from ..waiting.poller import ImagePoller, Reporter
 from .facts import FAILED_STATES, MARKER_TAG_KEY, OWNER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
-from .images import ImageService
 from .ownership import Owner, maker_text
+from .regions import Regions
 from .sharing import unshare_all
 
 # SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
 # whose SyncImages answer was lost (or that a failed run did not record) is found again by name and tags.
 COPY_OF_TAG_KEY = "pulumi-cvm-image:copy-of"
-
-
-@dataclass(frozen=True)
-class Region:
-    """One region's API, its poller (the one poller of that region) and image operations."""
-
-    api: CvmApi
-    images: ImageService
-
-
-class Regions:
-    """The home region and, made on first use, every region copies go to. Thread-safe; one per provider process."""
-
-    def __init__(self, home: ImageService, api: CvmApi, report: Reporter) -> None:
-        self.home = Region(api, home)
-        self._report = report
-        self._others: dict[str, Region] = {}
-        self._lock = threading.Lock()
-        self._asking = threading.Lock()
-        self._available: list[str] | None = None
-        self._asked = False
-
-    def __getitem__(self, name: str) -> Region:
-        if name == self.home.api.region:
-            return self.home
-        with self._lock:
-            if name not in self._others:
-                api = self.home.api.in_region(name)
-                self._others[name] = Region(api, ImageService(api, ImagePoller(api, report=self._report)))
-            return self._others[name]
-
-
-    def available(self, deadline: Deadline) -> list[str] | None:
-        """The account's regions (DescribeRegions), asked once per process; None when the API does not say."""
-        with self._asking:
-            if not self._asked:
-                self._available, self._asked = self.home.api.available_regions(deadline), True
-            return self._available
 
 
 class Copies:

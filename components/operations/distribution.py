@@ -9,7 +9,8 @@ from ..cloud.client import Image
 from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
-from .copies import Copies, Regions
+from .copies import Copies
+from .regions import Regions
 from .sharing import reshare, unshare_all, unshared
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
