@@ -156,6 +156,11 @@ def _fix_for(
         f"{ref.describe()} is shared with other accounts, and a shared image can be neither modified nor deleted. "
         "Unshare it first (ModifyImageSharePermission CANCEL) then run `pulumi up`"
     )
+    busy = (
+        f"{ref.describe()} was still busy (CREATING, SYNCING or IMPORTING: another task holds it) after it was waited "
+        "for, or has failed, and such an image can be neither renamed, copied, shared nor deleted. Check its state "
+        "(DescribeImages): wait until it is NORMAL, or delete a failed one, then run `pulumi up` again"
+    )
     fixes = {
         "ImageQuotaLimitExceeded": f"the custom image quota of {ref.region} is used up. Delete custom images you no longer "
         "need (DescribeImageQuota shows the quota) or ask Tencent Cloud for a higher quota, then run `pulumi up` again",
@@ -175,9 +180,9 @@ def _fix_for(
         "UnsupportedOperation.SharedImageModifyUnsupported": unshare,
         "InvalidImageId.InShared": unshare,
         "InvalidParameterValue.InvalidImageIdIsShared": unshare,  # DeleteImages' other answer for the same case
-        "InvalidImageId.IncorrectState": f"{ref.describe()} stayed busy (CREATING, SYNCING or IMPORTING) until the "
-        "deadline, and a busy image can be neither renamed nor deleted. Wait until it is NORMAL (DescribeImages), "
-        "then run `pulumi up` again",
+        "InvalidImageId.IncorrectState": busy,
+        "FailedOperation.InvalidImageState": busy,  # SyncImages' "the image is busy, retry later"
+        "InvalidParameterValue.InvalidImageState": busy,  # SyncImages' and sharing's "another ongoing task"
         "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
         "account: only this account's custom images can be changed. Check the image id",
         "InvalidRegion.NotFound": "a region of copy_to_regions is not available to this account. Remove it from "

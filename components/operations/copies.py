@@ -1,6 +1,8 @@
 """Copies of an image in other regions (SyncImages): made, found again, waited for and deleted, one region at a time
 through that region's API and poller."""
 
+from functools import partial
+
 from ..cloud.client import CvmApi, Image
 from ..cloud.errors import CvmImageError, ImageRef, name_taken, unknown_regions
 from ..cloud.retry import Deadline, retrying, tolerating
@@ -13,6 +15,9 @@ from .sharing import unshare_all
 # SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
 # whose SyncImages answer was lost (or that a failed run did not record) is found again by name and tags.
 COPY_OF_TAG_KEY = "pulumi-cvm-image:copy-of"
+# SyncImages' documented "image busy" answers: a copy being made from the image, the image itself being made (a failed
+# image answers the last one for good).
+SYNC_BUSY = ("FailedOperation.InvalidImageState", "InvalidParameterValue.InvalidImageState", "InvalidImageId.IncorrectState")
 
 
 class Copies:
@@ -55,7 +60,7 @@ class Copies:
         for region, copy_id in sorted(copies.items()):
             where = self._regions[region]
             if _exists(where.api, copy_id, deadline):
-                unshare_all(where.api, copy_id, deadline)
+                unshare_all(where, copy_id, ref.elsewhere(region, copy_id), deadline)
             where.images.delete(copy_id, delete_snapshots, ref.elsewhere(region, copy_id), deadline)
 
     def _sync(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
@@ -72,8 +77,23 @@ class Copies:
         return copies
 
     def _sync_once(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
+        """SyncImages to `regions`, once more after the image has settled if it was busy; the copies, by region. A copy
+        the answer does not list (it may answer `ImageSet: []`) is looked for by name."""
+        sync = partial(self._sync_new, image, instance_id, regions, ref, deadline)
+        made = self._regions.home.images.when_settled(image["ImageId"], ref, deadline, SYNC_BUSY, sync)
+        unlisted = [region for region in regions if region not in made]
+        if unlisted:
+            made.update(self.find(image, instance_id, unlisted, ref, deadline, patient=True))
+        if missing := [region for region in regions if region not in made]:
+            raise CvmImageError(
+                f"SyncImages accepted {ref.describe()} for {', '.join(missing)}, but no copy appeared there within "
+                f"{VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again: it finds the copies by name and tags."
+            )
+        return made
+
+    def _sync_new(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         home = self._regions.home
-        with tolerating("InvalidImageName.Duplicate", "FailedOperation.InvalidImageState"):
+        with tolerating("InvalidImageName.Duplicate"):
             return home.api.sync_image(image["ImageId"], regions, ref.image_name)
         # Refused: an earlier attempt's copies (not yet visible) hold the names, or are still being made.
         home.images.wait_not_syncing(image["ImageId"], ref, deadline)
