@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from .retry import Deadline, retrying, tolerating
@@ -115,7 +116,11 @@ class CvmApi:
     def sync_image(self, image_id: str, regions: list[str], name: str) -> dict[str, str]:
         """One SyncImages, no retry (a retry must look for the copies a lost attempt made): {region: copy id}."""
         params = {"ImageIds": [image_id], "DestinationRegions": regions, "ImageName": name, "ImageSetRequired": True}
-        response = self.call_once("SyncImages", params)
+        try:
+            response = self.call_once("SyncImages", params)
+        except TencentCloudSDKException as exc:
+            exc.destinations = tuple(regions)  # type: ignore[attr-defined]  # for the translator's message
+            raise
         return {item["Region"]: item["ImageId"] for item in response.get("ImageSet") or []}
 
     def share_image(self, image_id: str, accounts: list[str], permission: str, deadline: Deadline) -> None:

@@ -17,6 +17,7 @@ DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`
 CREATED_NEXT = "The next `pulumi up` creates the image, or adopts it if this attempt made it."
 READ_NEXT = "The stack keeps what it had: the next `pulumi refresh` reads it."
 REPLACED_NEXT = "The next `pulumi up` finishes the replacement: the image being replaced is untouched or gets its name back."
+NO_MESSAGE = "no message"  # what an API error without a message says
 
 
 class CvmImageError(Exception):
@@ -90,6 +91,35 @@ def _instance_state_fix(state: str, instance: str) -> str | None:
     return None
 
 
+def _which(destinations: tuple[str, ...]) -> str:
+    if not destinations:
+        return "a region of copy_to_regions"
+    return destinations[0] if len(destinations) == 1 else f"one of {', '.join(destinations)}"
+
+
+def _copy_fixes(ref: ImageRef, destinations: tuple[str, ...], api_action: str, message: str) -> dict[str, str]:
+    """The codes of SyncImages (and the sharing actions) about regions and locations."""
+    among = _which(destinations)
+    said = f" (the API says: {message.rstrip('.')})" if message not in ("", NO_MESSAGE) else ""
+    name = api_action.partition(":")[2]
+    return {
+        "InvalidRegion.NotFound": f"{among} is not available to this account{said}. Remove it from copy_to_regions, "
+        "then run `pulumi up` again",
+        "InvalidRegion.Unavailable": f"{among} takes no image copies: SyncImages does not support it as a destination"
+        f"{said}. Remove it from copy_to_regions, then run `pulumi up` again",
+        "UnsupportedOperation.Region": f"SyncImages does not copy images from {ref.region} to {among}{said}. Remove "
+        "copy_to_regions, or make the image in another region (`tencentcloud:region`)",
+        "UnsupportedOperation.LocationImageNotSupported": f"{name} does not take {ref.describe()}: images of its "
+        f"location (e.g. a CDC or an edge zone) can be neither copied nor shared{said}. Remove copy_to_regions and "
+        "share_with_accounts, or image an instance of a regular zone",
+        "InvalidParameter.InstanceImageNotSupport": f"{name} does not take instance images, and {ref.describe()} is "
+        "one (an image with data disks: data_disk_ids). Image the system disk only (remove data_disk_ids) where it "
+        "must be copied or shared, or remove copy_to_regions and share_with_accounts",
+        "UnsupportedRegion": f"the API does not serve {name} in {ref.region}. Check the region: `tencentcloud:region` "
+        "for the image, copy_to_regions for its copies",
+    }
+
+
 TOKEN_CODES = ("AuthFailure.TokenFailure", "UnauthorizedOperation.InvalidToken")
 MFA_CODES = ("UnauthorizedOperation.MFAExpired", "UnauthorizedOperation.MFANotFound")
 _SAVED_CONFIG = (
@@ -149,7 +179,8 @@ def _role_fix(code: str, message: str) -> str | None:
 
 
 def _fix_for(
-    code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "", source: str | None = None
+    code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "", source: str | None = None,
+    destinations: tuple[str, ...] = (),
 ) -> str | None:
     instance = ref.instance_id or "the instance"
     unshare = (
@@ -161,6 +192,8 @@ def _fix_for(
         "for, or has failed, and such an image can be neither renamed, copied, shared nor deleted. Check its state "
         "(DescribeImages): wait until it is NORMAL, or delete a failed one, then run `pulumi up` again"
     )
+    yourself = "share_with_accounts lists this stack's own account, which owns the image already. Remove it from " \
+        "share_with_accounts"
     fixes = {
         "ImageQuotaLimitExceeded": f"the custom image quota of {ref.region} is used up. Delete custom images you no longer "
         "need (DescribeImageQuota shows the quota) or ask Tencent Cloud for a higher quota, then run `pulumi up` again",
@@ -185,12 +218,20 @@ def _fix_for(
         "InvalidParameterValue.InvalidImageState": busy,  # SyncImages' and sharing's "another ongoing task"
         "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
         "account: only this account's custom images can be changed. Check the image id",
-        "InvalidRegion.NotFound": "a region of copy_to_regions is not available to this account. Remove it from "
-        "copy_to_regions, then run `pulumi up` again",
         "InvalidAccountId.NotFound": "an account of share_with_accounts does not exist. Check the account ids (UINs) "
         "in share_with_accounts, then run `pulumi up` again",
-        "FailedOperation.AccountIsYourSelf": "share_with_accounts lists this stack's own account, which owns the image "
-        "already. Remove it from share_with_accounts",
+        "FailedOperation.AccountIsYourSelf": yourself,
+        "InvalidAccountIs.YourSelf": yourself,  # the other documented answer, with the same description
+        "FailedOperation.NotMasterAccount": "an account of share_with_accounts is a collaborator (sub-)account, and "
+        "images are shared with root accounts only. Put the root account's UIN in share_with_accounts",
+        "InvalidParameter.LocalDataDiskNotSupport": f"a disk of data_disk_ids is a local disk of instance {instance}, "
+        "and local data disks cannot be imaged. Keep only cloud disks in data_disk_ids",
+        "InvalidAccount.InsufficientBalance": f"the account's balance is too low to create {ref.describe()}. Top up "
+        "the account, then run `pulumi up` again",
+        "UnsupportedOperation.StoppedModeStopCharging": f"instance {instance} does not support \"no charges when shut "
+        "down\" (StoppedMode STOP_CHARGING), and was to be stopped in that mode. The provider asks for none (the "
+        "default is KEEP_CHARGING): check the account's default shutdown mode in the console, or stop the instance "
+        "yourself, then run `pulumi up` again",
         "UnsupportedOperation.InstanceReinstallFailed": f"instance {instance} failed an OS reinstallation and takes no "
         "power or image operation. Reinstall its OS again, or image another instance, then run `pulumi up` again",
         "OverQuota": f"{ref.describe()} would be shared with more than 500 accounts. Shorten share_with_accounts",
@@ -201,6 +242,7 @@ def _fix_for(
         "AuthFailure.SignatureExpire": "the request signature expired: this machine's clock is more than 5 minutes off. "
         "Fix the clock (NTP) and retry",
     }
+    fixes.update(_copy_fixes(ref, destinations, api_action, message))
     if code in fixes:
         return fixes[code]
     if code.startswith(INSTANCE_STATE):
@@ -242,7 +284,8 @@ def translate(exc: BaseException, action: str, ref: ImageRef) -> CvmImageError:
         return CvmImageError(f"{action} for {ref.describe()} failed unexpectedly: {type(exc).__name__}: {exc}")
     code, message = exc.get_code() or "UnknownError", _api_message(exc)
     api_action = getattr(exc, "api_action", None) or f"cvm:{action}"
-    detail = _fix_for(code, ref, api_action, message, getattr(exc, "credential_source", None)) or message
+    source, destinations = getattr(exc, "credential_source", None), getattr(exc, "destinations", ())
+    detail = _fix_for(code, ref, api_action, message, source, destinations) or message
     if isinstance(exc, RoleFailure):
         detail = f"the credentials of {exc.role} could not be had from {exc.via}: {_role_fix(code, message) or detail}"
     return failure(action, ref, code, detail, exc.get_request_id())
@@ -319,4 +362,4 @@ def _api_message(exc: TencentCloudSDKException) -> str:
     message = exc.get_message()
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
-    return str(message or "no message").strip()[:500]
+    return str(message or NO_MESSAGE).strip()[:500]

@@ -61,3 +61,49 @@ def test_internal_errors_are_retried_a_few_times_and_explained(code):
     assert is_transient(TencentCloudSDKException(code, "", "req-1"))
     detail = detail_of(message(code, "StopInstances"), code)
     assert "tried up to 5 times" in detail and "Run `pulumi up` again later" in detail
+
+
+@pytest.mark.parametrize(
+    ("code", "action", "fragments"),
+    [
+        ("UnsupportedOperation.LocationImageNotSupported", "SyncImages",
+         ["SyncImages does not take image 'web-base' (img-abcd1234) in ap-guangzhou", "CDC", "Remove copy_to_regions"]),
+        ("UnsupportedOperation.LocationImageNotSupported", "ModifyImageSharePermission",
+         ["ModifyImageSharePermission does not take image 'web-base'", "share_with_accounts"]),
+        ("FailedOperation.NotMasterAccount", "ModifyImageSharePermission",
+         ["collaborator (sub-)account", "root account's UIN in share_with_accounts"]),
+        ("InvalidAccountIs.YourSelf", "ModifyImageSharePermission",
+         ["share_with_accounts lists this stack's own account", "Remove it from share_with_accounts"]),
+        ("InvalidParameter.LocalDataDiskNotSupport", "CreateImage",
+         [f"a disk of data_disk_ids is a local disk of instance {INSTANCE}", "Keep only cloud disks in data_disk_ids"]),
+        ("InvalidAccount.InsufficientBalance", "CreateImage",
+         ["balance is too low to create image 'web-base' (img-abcd1234) in ap-guangzhou", "Top up the account"]),
+        ("UnsupportedOperation.StoppedModeStopCharging", "StopInstances",
+         [f"instance {INSTANCE} does not support \"no charges when shut down\"", "KEEP_CHARGING"]),
+        ("InvalidParameter.InstanceImageNotSupport", "SyncImages",
+         ["SyncImages does not take instance images", "remove data_disk_ids", "remove copy_to_regions"]),
+        ("UnsupportedRegion", "DescribeImages",
+         ["the API does not serve DescribeImages in ap-guangzhou", "`tencentcloud:region`"]),
+    ],
+)
+def test_each_newly_translated_code_names_the_image_and_the_fix(code, action, fragments):
+    assert not is_transient(TencentCloudSDKException(code, "", "req-1"))
+    full = message(code, action)
+    assert full.startswith(f"{action} for image 'web-base' (img-abcd1234) in ap-guangzhou failed with {code}: ")
+    detail = detail_of(full, code)
+    for fragment in fragments:
+        assert fragment in detail
+
+
+def test_a_region_code_names_the_regions_the_copy_was_asked_for():
+    error = TencentCloudSDKException("InvalidRegion.Unavailable", "", "req-1")
+    error.destinations = ("ap-shanghai", "ap-shenzhen-fsi")
+    detail = detail_of(str(translate(error, "SyncImages", REF)), "InvalidRegion.Unavailable")
+    assert detail.startswith("one of ap-shanghai, ap-shenzhen-fsi takes no image copies")
+
+
+def test_the_api_message_is_quoted_only_when_there_is_one():
+    quiet = TencentCloudSDKException("InvalidRegion.Unavailable", "", "req-1")
+    said = TencentCloudSDKException("InvalidRegion.Unavailable", "Region `ap-x` does not support it.", "req-1")
+    assert "the API says" not in str(translate(quiet, "SyncImages", REF))
+    assert "(the API says: Region `ap-x` does not support it)" in str(translate(said, "SyncImages", REF))

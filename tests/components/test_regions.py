@@ -8,7 +8,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from components.cloud import client
 from components.cloud.errors import CvmImageError
 from tests.components.conftest import configured_provider, images_in
-from tests.components.emulator_helpers import STOPPED, calls
+from tests.components.emulator_helpers import STOPPED, calls, detail_of
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -81,3 +81,27 @@ def test_without_describe_regions_syncimages_judges_the_region(provider, checked
 
     assert list(result.outs["copies"]) == ["ap-shanghai"]
     assert calls(emulator, "DescribeRegions") == []  # the answer was the suspended one, never the emulator's
+
+
+def test_a_region_that_takes_no_copies_is_named_with_the_fix(provider, checked, emulator):
+    """The emulator's finance regions take no copies (SyncImages documents "some regions" without naming them)."""
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-shenzhen-fsi"]))
+
+    detail = detail_of(str(raised.value), "InvalidRegion.Unavailable")
+    assert detail.startswith("ap-shenzhen-fsi takes no image copies: SyncImages does not support it as a destination")
+    assert "Remove it from copy_to_regions" in detail
+
+
+def test_a_region_whose_images_cannot_be_copied_out_says_so(emulator, checked):
+    provider = configured_provider(emulator, **{"tencentcloud:region": "ap-shanghai-fsi"})
+    olds = {"instance_id": STOPPED, "image_name": "gold", "image_id": "img-abcd1234"}
+
+    with pytest.raises(CvmImageError) as raised:
+        provider.update("img-abcd1234", olds, checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-shanghai"]))
+
+    message = str(raised.value)
+    assert message.startswith("SyncImages for image 'gold' (img-abcd1234) in ap-shanghai-fsi failed with UnsupportedOperation.Region: ")
+    detail = detail_of(message, "UnsupportedOperation.Region")
+    assert "SyncImages does not copy images from ap-shanghai-fsi to ap-shanghai" in detail
+    assert "make the image in another region (`tencentcloud:region`)" in detail
