@@ -17,6 +17,7 @@ DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`
 CREATED_NEXT = "The next `pulumi up` creates the image, or adopts it if this attempt made it."
 READ_NEXT = "The stack keeps what it had: the next `pulumi refresh` reads it."
 REPLACED_NEXT = "The next `pulumi up` finishes the replacement: the image being replaced is untouched or gets its name back."
+
 NO_MESSAGE = "no message"  # what an API error without a message says
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from components.cloud import client
 from components.cloud.errors import CvmImageError
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of, provider_marks, tag_specification
@@ -77,20 +76,3 @@ def test_sharing_waits_out_a_copy_in_progress(provider, checked, emulator, cvm_c
     assert errors(emulator, "ModifyImageSharePermission") == ["InvalidParameterValue.InvalidImageState", None]
     assert next(image for image in images_in(emulator) if image["ImageId"] == created.id)["SharedWith"] == [ALICE]
 
-
-def test_a_syncimages_answer_without_its_copies_finds_them_by_name(provider, checked, emulator, monkeypatch):
-    """SyncImages answers `ImageSet: []` unless ImageSetRequired (its example), and the provider must not take an
-    empty list for "no copy": it looks for each copy by name in its region."""
-    answer = client.sent
-
-    def without_image_set(service, sdk_client, action, params):
-        response = answer(service, sdk_client, action, params)
-        return {**response, "ImageSet": []} if action == "SyncImages" else response
-
-    monkeypatch.setattr(client, "sent", without_image_set)
-
-    result = provider.create(checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-shanghai", "ap-beijing"]))
-
-    copies = {image["Region"]: image["ImageId"] for image in images_in(emulator) if image["ImageId"] != result.id}
-    assert result.outs["copies"] == copies and sorted(copies) == ["ap-beijing", "ap-shanghai"]
-    assert len(calls(emulator, "SyncImages")) == 1
