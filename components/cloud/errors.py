@@ -328,14 +328,21 @@ def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
     )
 
 
-def soft_shutdown_failed(instance_id: str, ref: ImageRef, state: str, said: str) -> CvmImageError:
-    """The seed's default: a failed soft shutdown ends the task, no image made (the instance keeps running)."""
+def stop_failed(instance_id: str, ref: ImageRef, state: str, forced: bool, said: str) -> CvmImageError:
+    """A stop the provider sent has failed (the cloud shows it only in DescribeInstances): the task ends, no image made,
+    as the seed has it for a failed soft shutdown without ForcePoweroff."""
     cloud = f" (the cloud says: {said.strip().rstrip('.')})" if said.strip() else ""
+    if forced:
+        what, fix = "stop of instance", "Check the instance in the console, or stop it yourself"
+    else:
+        what, fix = "soft shutdown of instance", (
+            "Set force_poweroff: true to force a power-off when the soft shutdown fails, or find out why its operating "
+            "system does not shut down (a service that blocks shutdown, no ACPI support)"
+        )
     return CvmImageError(
-        f"CreateImage for {ref.describe()} was not sent: the soft shutdown of instance {instance_id} failed{cloud}, and "
-        f"it is {state} again (StopInstances StopType SOFT, LatestOperationState FAILED). No image was made. Set "
-        "force_poweroff: true to force a power-off when the soft shutdown fails, or find out why its operating system "
-        "does not shut down (a service that blocks shutdown, no ACPI support), then run `pulumi up` again."
+        f"CreateImage for {ref.describe()} was not sent: the {what} {instance_id} failed{cloud}, and it is {state} again "
+        f"(StopInstances StopType {'SOFT_FIRST' if forced else 'SOFT'}, LatestOperationState FAILED). No image was "
+        f"made. {fix}, then run `pulumi up` again."
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..cloud.cancel import CANCELLATION, Cancellation
 from ..cloud.client import CvmApi, Image, Instance
-from ..cloud.errors import CvmImageError, ImageRef, refused_running, soft_shutdown_failed
+from ..cloud.errors import CvmImageError, ImageRef, refused_running, stop_failed
 from ..cloud.retry import Deadline, error_code
 from ..model.inputs import ImageInputs
 from ..waiting.poller import ImagePoller, WaitEnded
@@ -37,6 +37,15 @@ def _never_stopped(inputs: ImageInputs) -> bool:
     return bool(inputs.live_image or inputs.wait_for_poweroff)
 
 
+@dataclass(frozen=True)
+class Stop:
+    """A stop this process sent: its RequestId (the instance's LatestOperationRequestId while it is the latest
+    operation) and whether it forces a failed soft shutdown (SOFT_FIRST)."""
+
+    request_id: str
+    forced: bool
+
+
 @dataclass
 class Hold:
     """What one create did to its instance: whether it holds it stopped, so that its end must let it go."""
@@ -50,7 +59,7 @@ class BuilderPower:
         self._poller = poller
         self._cancellation = cancellation
         self._holds: dict[str, int] = {}  # instance id -> creates of this process holding it stopped
-        self._stops: dict[str, str] = {}  # instance id -> RequestId of the last stop this process sent it
+        self._stops: dict[str, Stop] = {}  # instance id -> the last stop this process sent it
         self._lock = threading.Lock()
         self._finishing = threading.Lock()
 
@@ -84,10 +93,11 @@ class BuilderPower:
             if not first:
                 self._wait_stopped(instance_id, ref, deadline)
                 return None
-        stop = self._api.stop_instance(instance_id, force=bool(inputs.force_poweroff), deadline=deadline)
-        if stop is not None:
+        forced = bool(inputs.force_poweroff)
+        request_id = self._api.stop_instance(instance_id, force=forced, deadline=deadline)
+        if request_id is not None:
             with self._lock:
-                self._stops[instance_id] = stop
+                self._stops[instance_id] = Stop(request_id, forced)
         self._wait_stopped(instance_id, ref, deadline)
         return None
 
@@ -174,7 +184,7 @@ class BuilderPower:
         it is still STOPPING); an error when it settles otherwise, e.g. running again after a failed soft shutdown."""
 
         def settled(instance: Instance | None) -> bool:
-            return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING") or self._stop_failed(instance)
+            return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING") or bool(self._stop_failed(instance))
 
         try:
             instance = self._poller.wait_instance(instance_id, settled, deadline, ref.urn)
@@ -187,17 +197,18 @@ class BuilderPower:
         state = instance.get("InstanceState") if instance else "gone"
         if state == "STOPPED":
             return state
-        if instance is not None and self._stop_failed(instance):
-            raise soft_shutdown_failed(instance_id, ref, str(state), instance.get("LatestOperationErrorMsg") or "")
+        if instance is not None and (stop := self._stop_failed(instance)):
+            raise stop_failed(instance_id, ref, str(state), stop.forced, instance.get("LatestOperationErrorMsg") or "")
         raise CvmImageError(f"Instance {instance_id} went {state} instead of STOPPED, so {ref.describe()} was not made.")
 
-    def _stop_failed(self, instance: Instance) -> bool:
-        """The instance's latest operation is a stop this process sent, and it failed."""
+    def _stop_failed(self, instance: Instance) -> Stop | None:
+        """The stop this process sent the instance, if it is the instance's latest operation and it failed."""
         with self._lock:
             stop = self._stops.get(instance.get("InstanceId", ""))
-        return (
+        failed = (
             stop is not None
-            and instance.get("LatestOperationRequestId") == stop
+            and instance.get("LatestOperationRequestId") == stop.request_id
             and instance.get("LatestOperation") == "StopInstances"
             and instance.get("LatestOperationState") == "FAILED"
         )
+        return stop if failed else None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.cloud.errors import CvmImageError
+from components.cloud.errors import CvmImageError, ImageRef, stop_failed
 from components.operations.power import STOPPED_FOR_TAG_PREFIX
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls, today_without_lags
@@ -90,3 +90,13 @@ def test_the_image_is_made_once_the_builder_is_stopped_not_when_its_stop_reports
 
     assert stop_types(emulator) == ["SOFT"]
     assert [entry["error"] for entry in calls(emulator, "CreateImage")] == [None]
+
+
+def test_a_forced_stop_that_fails_too_does_not_ask_for_force_poweroff():
+    """SOFT_FIRST can fail as well (the emulator's never does): the message then names the stop type sent."""
+    ref = ImageRef(image_name="api-base", region="ap-guangzhou", instance_id=RUNNING)
+
+    message = str(stop_failed(RUNNING, ref, "RUNNING", True, "The instance did not respond."))
+
+    assert f"the stop of instance {RUNNING} failed (the cloud says: The instance did not respond)" in message
+    assert "StopType SOFT_FIRST" in message and "force_poweroff" not in message and "No image was made" in message
