@@ -164,12 +164,13 @@ class Deployment:
             for n, instance_id in enumerate(instance_ids)
         ]
 
-    def create(self, prefix: str, instance_ids: Sequence[str], **inputs: Any) -> CreateRun:
-        """Check + Create of one new image per instance, all at once, each with `inputs` besides its id and name."""
+    def create(self, prefix: str, instance_ids: Sequence[str], parallel: int = ENGINE_PARALLELISM, **inputs: Any) -> CreateRun:
+        """Check + Create of one new image per instance, `parallel` steps at once (the engine's `--parallel`; default
+        its default), each with `inputs` besides its id and name."""
         goals = self.goals(prefix, instance_ids, **inputs)
         self.emulator.control.clear_requests()
         started = time.time()
-        Engine(self.host).up(goals)
+        Engine(self.host, parallel=parallel).up(goals)
         finished = time.time()
         return CreateRun(started, finished, self.emulator.control.requests())
 

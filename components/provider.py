@@ -27,7 +27,7 @@ from .cloud.retry import Deadline
 from .cloud.settings import CONFIG_KEYS, resolve_region, resolve_settings
 from .model.diff import diff_image
 from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, OUTPUT_KEYS, ImageInputs, validate_inputs
-from .operations.copies import Regions
+from .operations.regions import Regions
 from .operations.distribution import Distributor
 from .operations.facts import live_outputs, user_tags
 from .operations.images import ImageService

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from .retry import Deadline, retrying, tolerating
@@ -59,20 +60,23 @@ class CvmApi:
             found.update({item[id_key]: item for item in self.call(action, params, deadline).get(set_key) or []})
         return found
 
-    def stop_instance(self, instance_id: str, hard: bool, deadline: Deadline) -> None:
-        """StopInstances: a soft shutdown (StopType SOFT), or a forced power-off (HARD). Already stopped counts as done
-        (a retry after a lost answer finds its own stop carried out)."""
-        params = {"InstanceIds": [instance_id], "StopType": "HARD" if hard else "SOFT"}
-        self._power("StopInstances", params, ("UnsupportedOperation.InstanceStateStopped",), deadline)
+    def stop_instance(self, instance_id: str, force: bool, deadline: Deadline) -> str | None:
+        """StopInstances: a soft shutdown only (StopType SOFT), which can fail, or a soft one forced if it fails
+        (SOFT_FIRST). Its RequestId, which DescribeInstances shows as LatestOperationRequestId while this stop is the
+        instance's latest operation; None when already stopped (a retry after a lost answer finds its stop done)."""
+        params = {"InstanceIds": [instance_id], "StopType": "SOFT_FIRST" if force else "SOFT"}
+        return self._power("StopInstances", params, ("UnsupportedOperation.InstanceStateStopped",), deadline)
 
     def start_instance(self, instance_id: str, deadline: Deadline | None) -> None:
         """StartInstances; already starting or running counts as done."""
         done = ("UnsupportedOperation.InstanceStateStarting", "UnsupportedOperation.InstanceStateRunning")
         self._power("StartInstances", {"InstanceIds": [instance_id]}, done, deadline)
 
-    def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline | None) -> None:
+    def _power(self, action: str, params: dict[str, Any], done: tuple[str, ...], deadline: Deadline | None) -> str | None:
+        """The call's RequestId; None when it answered one of the `done` codes."""
         with tolerating(*done):
-            self.call(action, params, deadline)
+            return self.call(action, params, deadline).get("RequestId")
+        return None
 
     def images_named(self, name: str, deadline: Deadline) -> list[Image]:
         """Private images whose name is exactly `name` (the API's name filter is a fuzzy match)."""
@@ -101,10 +105,22 @@ class CvmApi:
         """ModifyImageAttribute's family ("" clears it) and deprecation."""
         self.call("ModifyImageAttribute", {"ImageId": image_id, "ImageFamily": family, "ImageDeprecated": deprecated}, deadline)
 
+    def available_regions(self, deadline: Deadline) -> list[str] | None:
+        """DescribeRegions (CVM 2017-03-12): the regions this account can use; None when the API answers its one
+        documented code, UnsupportedOperation (Tencent calls it suspended in favour of the region product's)."""
+        with tolerating("UnsupportedOperation"):
+            answer = self.call("DescribeRegions", {}, deadline)
+            return sorted(item["Region"] for item in answer.get("RegionSet") or [] if item.get("RegionState") == "AVAILABLE")
+        return None
+
     def sync_image(self, image_id: str, regions: list[str], name: str) -> dict[str, str]:
         """One SyncImages, no retry (a retry must look for the copies a lost attempt made): {region: copy id}."""
         params = {"ImageIds": [image_id], "DestinationRegions": regions, "ImageName": name, "ImageSetRequired": True}
-        response = self.call_once("SyncImages", params)
+        try:
+            response = self.call_once("SyncImages", params)
+        except TencentCloudSDKException as exc:
+            exc.destinations = tuple(regions)  # type: ignore[attr-defined]  # for the translator's message
+            raise
         return {item["Region"]: item["ImageId"] for item in response.get("ImageSet") or []}
 
     def share_image(self, image_id: str, accounts: list[str], permission: str, deadline: Deadline) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from .cancel import Cancelled
+from .retry import INSTANCE_STATE, INTERNAL_CODES, INTERNAL_ERROR_ATTEMPTS, PASSING_INSTANCE_STATES
 
 # What the next run does about an image an operation had to leave (at its deadline or on a cancel).
 ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
@@ -16,6 +17,8 @@ DELETED_NEXT = "It stays in the stack: the next `pulumi destroy` (or `pulumi up`
 CREATED_NEXT = "The next `pulumi up` creates the image, or adopts it if this attempt made it."
 READ_NEXT = "The stack keeps what it had: the next `pulumi refresh` reads it."
 REPLACED_NEXT = "The next `pulumi up` finishes the replacement: the image being replaced is untouched or gets its name back."
+
+NO_MESSAGE = "no message"  # what an API error without a message says
 
 
 class CvmImageError(Exception):
@@ -59,7 +62,63 @@ class ImageRef:
         return replace(self, region=region, image_id=image_id)
 
 
-_TRANSITIONS = ("Starting", "Stopping", "Rebooting", "Terminating")
+# Instance states that do not end well by themselves (UnsupportedOperation.InstanceState<State>): what they mean and
+# what to do. The Go SDK's per-action lists; descriptions from the SDK's errorcodes.
+_STUCK_STATES = {
+    "Terminating": "being terminated, and will never be imaged. Point instance_id at a live instance",
+    "Terminated": "terminated. Point instance_id at a live instance",
+    "EnterRescueMode": "entering rescue mode, which it leaves only when someone exits it. Exit rescue mode (console, or "
+    "ExitRescueMode) once it is in it",
+    "RescueMode": "in rescue mode. Exit rescue mode (console, or ExitRescueMode)",
+    "Freezing": "frozen (an account in arrears, or a security freeze). Settle the account, or ask Tencent Cloud to "
+    "unfreeze it",
+    "Isolating": "being isolated (expired, or its account is in arrears). Renew or recover it (console: Recycle Bin)",
+    "Shutdown": "isolated (expired, or its account is in arrears) and due to be terminated. Renew or recover it "
+    "(console: Recycle Bin)",
+    "Corrupted": "permanently corrupted. Image another instance",
+    "Banning": "blocked by Tencent Cloud. Submit a ticket to have it unblocked",
+}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _instance_state_fix(state: str, instance: str) -> str | None:
+    """UnsupportedOperation.InstanceState<state>: waited out until the deadline if it ends by itself, else at once."""
+    name = _CAMEL.sub("_", state).upper()  # ServiceLiveMigrate -> SERVICE_LIVE_MIGRATE, as InstanceState says it
+    if state in PASSING_INSTANCE_STATES:
+        return f"instance {instance} stayed {name} until the deadline, and an instance in transition can be neither " \
+            "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if state in _STUCK_STATES:
+        return f"instance {instance} is {name}: {_STUCK_STATES[state]}, then run `pulumi up` again"
+    return None
+
+
+def _which(destinations: tuple[str, ...]) -> str:
+    if not destinations:
+        return "a region of copy_to_regions"
+    return destinations[0] if len(destinations) == 1 else f"one of {', '.join(destinations)}"
+
+
+def _copy_fixes(ref: ImageRef, destinations: tuple[str, ...], api_action: str, message: str) -> dict[str, str]:
+    """The codes of SyncImages (and the sharing actions) about regions and locations."""
+    among = _which(destinations)
+    said = f" (the API says: {message.rstrip('.')})" if message not in ("", NO_MESSAGE) else ""
+    name = api_action.partition(":")[2]
+    return {
+        "InvalidRegion.NotFound": f"{among} is not available to this account{said}. Remove it from copy_to_regions, "
+        "then run `pulumi up` again",
+        "InvalidRegion.Unavailable": f"{among} takes no image copies: SyncImages does not support it as a destination"
+        f"{said}. Remove it from copy_to_regions, then run `pulumi up` again",
+        "UnsupportedOperation.Region": f"SyncImages does not copy images from {ref.region} to {among}{said}. Remove "
+        "copy_to_regions, or make the image in another region (`tencentcloud:region`)",
+        "UnsupportedOperation.LocationImageNotSupported": f"{name} does not take {ref.describe()}: images of its "
+        f"location (e.g. a CDC or an edge zone) can be neither copied nor shared{said}. Remove copy_to_regions and "
+        "share_with_accounts, or image an instance of a regular zone",
+        "InvalidParameter.InstanceImageNotSupport": f"{name} does not take instance images, and {ref.describe()} is "
+        "one (an image with data disks: data_disk_ids). Image the system disk only (remove data_disk_ids) where it "
+        "must be copied or shared, or remove copy_to_regions and share_with_accounts",
+        "UnsupportedRegion": f"the API does not serve {name} in {ref.region}. Check the region: `tencentcloud:region` "
+        "for the image, copy_to_regions for its copies",
+    }
 
 
 TOKEN_CODES = ("AuthFailure.TokenFailure", "UnauthorizedOperation.InvalidToken")
@@ -121,13 +180,21 @@ def _role_fix(code: str, message: str) -> str | None:
 
 
 def _fix_for(
-    code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "", source: str | None = None
+    code: str, ref: ImageRef, api_action: str = "cvm:CreateImage", message: str = "", source: str | None = None,
+    destinations: tuple[str, ...] = (),
 ) -> str | None:
     instance = ref.instance_id or "the instance"
     unshare = (
         f"{ref.describe()} is shared with other accounts, and a shared image can be neither modified nor deleted. "
         "Unshare it first (ModifyImageSharePermission CANCEL) then run `pulumi up`"
     )
+    busy = (
+        f"{ref.describe()} was still busy (CREATING, SYNCING or IMPORTING: another task holds it) after it was waited "
+        "for, or has failed, and such an image can be neither renamed, copied, shared nor deleted. Check its state "
+        "(DescribeImages): wait until it is NORMAL, or delete a failed one, then run `pulumi up` again"
+    )
+    yourself = "share_with_accounts lists this stack's own account, which owns the image already. Remove it from " \
+        "share_with_accounts"
     fixes = {
         "ImageQuotaLimitExceeded": f"the custom image quota of {ref.region} is used up. Delete custom images you no longer "
         "need (DescribeImageQuota shows the quota) or ask Tencent Cloud for a higher quota, then run `pulumi up` again",
@@ -147,17 +214,27 @@ def _fix_for(
         "UnsupportedOperation.SharedImageModifyUnsupported": unshare,
         "InvalidImageId.InShared": unshare,
         "InvalidParameterValue.InvalidImageIdIsShared": unshare,  # DeleteImages' other answer for the same case
-        "InvalidImageId.IncorrectState": f"{ref.describe()} stayed busy (CREATING, SYNCING or IMPORTING) until the "
-        "deadline, and a busy image can be neither renamed nor deleted. Wait until it is NORMAL (DescribeImages), "
-        "then run `pulumi up` again",
+        "InvalidImageId.IncorrectState": busy,
+        "FailedOperation.InvalidImageState": busy,  # SyncImages' "the image is busy, retry later"
+        "InvalidParameterValue.InvalidImageState": busy,  # SyncImages' and sharing's "another ongoing task"
         "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
         "account: only this account's custom images can be changed. Check the image id",
-        "InvalidRegion.NotFound": "a region of copy_to_regions is not available to this account. Remove it from "
-        "copy_to_regions, then run `pulumi up` again",
         "InvalidAccountId.NotFound": "an account of share_with_accounts does not exist. Check the account ids (UINs) "
         "in share_with_accounts, then run `pulumi up` again",
-        "FailedOperation.AccountIsYourSelf": "share_with_accounts lists this stack's own account, which owns the image "
-        "already. Remove it from share_with_accounts",
+        "FailedOperation.AccountIsYourSelf": yourself,
+        "InvalidAccountIs.YourSelf": yourself,  # the other documented answer, with the same description
+        "FailedOperation.NotMasterAccount": "an account of share_with_accounts is a collaborator (sub-)account, and "
+        "images are shared with root accounts only. Put the root account's UIN in share_with_accounts",
+        "InvalidParameter.LocalDataDiskNotSupport": f"a disk of data_disk_ids is a local disk of instance {instance}, "
+        "and local data disks cannot be imaged. Keep only cloud disks in data_disk_ids",
+        "InvalidAccount.InsufficientBalance": f"the account's balance is too low to create {ref.describe()}. Top up "
+        "the account, then run `pulumi up` again",
+        "UnsupportedOperation.StoppedModeStopCharging": f"instance {instance} does not support \"no charges when shut "
+        "down\" (StoppedMode STOP_CHARGING), and was to be stopped in that mode. The provider asks for none (the "
+        "default is KEEP_CHARGING): check the account's default shutdown mode in the console, or stop the instance "
+        "yourself, then run `pulumi up` again",
+        "UnsupportedOperation.InstanceReinstallFailed": f"instance {instance} failed an OS reinstallation and takes no "
+        "power or image operation. Reinstall its OS again, or image another instance, then run `pulumi up` again",
         "OverQuota": f"{ref.describe()} would be shared with more than 500 accounts. Shorten share_with_accounts",
         "InvalidParameterValue.InvalidImageFamily": "Tencent Cloud refused image_family. Use a letter, then letters, "
         "digits, '.', '_' or '-', at most 60 characters",
@@ -166,12 +243,11 @@ def _fix_for(
         "AuthFailure.SignatureExpire": "the request signature expired: this machine's clock is more than 5 minutes off. "
         "Fix the clock (NTP) and retry",
     }
+    fixes.update(_copy_fixes(ref, destinations, api_action, message))
     if code in fixes:
         return fixes[code]
-    if code.startswith("UnsupportedOperation.InstanceState") and code.endswith(_TRANSITIONS):
-        state = code.rsplit("InstanceState", 1)[1].upper()
-        return f"instance {instance} stayed {state} until the deadline, and an instance in transition can be neither " \
-            "stopped, started nor imaged. Wait until it is RUNNING or STOPPED, then run `pulumi up` again"
+    if code.startswith(INSTANCE_STATE):
+        return _instance_state_fix(code.removeprefix(INSTANCE_STATE), instance)
     if code in TOKEN_CODES:
         return _token_fix(source)
     if code in MFA_CODES:
@@ -192,8 +268,10 @@ def _fix_for(
     if code in ("ClientNetworkError", "ServerNetworkError"):
         return "the CVM API could not be reached, or answered with an HTTP error, until the deadline. Check the network " \
             "and the endpoint (`cvmImage:endpoint` / TENCENTCLOUD_CVM_ENDPOINT), then run `pulumi up` again"
-    if code.startswith("InternalError"):
-        return "Tencent Cloud kept failing with an internal error until the deadline. Run `pulumi up` again later"
+    if code.startswith(INTERNAL_CODES):
+        return f"Tencent Cloud answered with an internal error (tried up to {INTERNAL_ERROR_ATTEMPTS} times: an " \
+            "internal error is not retried until the deadline, as waiting seldom cures it). Run `pulumi up` again " \
+            "later; if it persists, give Tencent Cloud support the RequestId"
     return None
 
 
@@ -207,7 +285,8 @@ def translate(exc: BaseException, action: str, ref: ImageRef) -> CvmImageError:
         return CvmImageError(f"{action} for {ref.describe()} failed unexpectedly: {type(exc).__name__}: {exc}")
     code, message = exc.get_code() or "UnknownError", _api_message(exc)
     api_action = getattr(exc, "api_action", None) or f"cvm:{action}"
-    detail = _fix_for(code, ref, api_action, message, getattr(exc, "credential_source", None)) or message
+    source, destinations = getattr(exc, "credential_source", None), getattr(exc, "destinations", ())
+    detail = _fix_for(code, ref, api_action, message, source, destinations) or message
     if isinstance(exc, RoleFailure):
         detail = f"the credentials of {exc.role} could not be had from {exc.via}: {_role_fix(code, message) or detail}"
     return failure(action, ref, code, detail, exc.get_request_id())
@@ -243,9 +322,35 @@ def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
     return CvmImageError(
         f"CreateImage for {ref.describe()} was not sent: instance {instance_id} is RUNNING and reboot is false, so it "
         "may not be stopped for the image, and CreateImage would image it live. Set one of: reboot: true (the provider "
-        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true for a forced "
-        "power-off), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
+        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true to force a "
+        "power-off when the soft shutdown fails), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
         "image), or stop the instance first. Then run `pulumi up` again."
+    )
+
+
+def stop_failed(instance_id: str, ref: ImageRef, state: str, forced: bool, said: str) -> CvmImageError:
+    """A stop the provider sent has failed (the cloud shows it only in DescribeInstances): the task ends, no image made,
+    as the seed has it for a failed soft shutdown without ForcePoweroff."""
+    cloud = f" (the cloud says: {said.strip().rstrip('.')})" if said.strip() else ""
+    if forced:
+        what, fix = "stop of instance", "Check the instance in the console, or stop it yourself"
+    else:
+        what, fix = "soft shutdown of instance", (
+            "Set force_poweroff: true to force a power-off when the soft shutdown fails, or find out why its operating "
+            "system does not shut down (a service that blocks shutdown, no ACPI support)"
+        )
+    return CvmImageError(
+        f"CreateImage for {ref.describe()} was not sent: the {what} {instance_id} failed{cloud}, and it is {state} again "
+        f"(StopInstances StopType {'SOFT_FIRST' if forced else 'SOFT'}, LatestOperationState FAILED). No image was "
+        f"made. {fix}, then run `pulumi up` again."
+    )
+
+
+def unknown_regions(ref: ImageRef, unknown: list[str], available: list[str]) -> CvmImageError:
+    return CvmImageError(
+        f"SyncImages for {ref.describe()} was not sent: copy_to_regions names {', '.join(unknown)}, which DescribeRegions "
+        f"does not list for this account. Available regions: {', '.join(available)}. The image itself is kept; correct "
+        "copy_to_regions, then run `pulumi up` again."
     )
 
 
@@ -265,4 +370,4 @@ def _api_message(exc: TencentCloudSDKException) -> str:
     message = exc.get_message()
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
-    return str(message or "no message").strip()[:500]
+    return str(message or NO_MESSAGE).strip()[:500]

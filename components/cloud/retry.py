@@ -6,27 +6,36 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tenacity import Retrying, retry_if_exception, stop_before_delay, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_before_delay, wait_random_exponential
+from tenacity.stop import stop_base
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from .cancel import CANCELLATION, Cancellation
 
+# UnsupportedOperation.InstanceState<State> of CreateImage, StopInstances and StartInstances, for a state that ends by
+# itself: waited out. The other states (terminating, rescue mode, frozen, isolated, ...) do not end well on their own,
+# so they fail at once and errors.py says what to do.
+INSTANCE_STATE = "UnsupportedOperation.InstanceState"
+PASSING_INSTANCE_STATES = (
+    "Starting", "Stopping", "Rebooting", "Pending", "ExitRescueMode",
+    "EnterServiceLiveMigrate", "ServiceLiveMigrate", "ExitServiceLiveMigrate",
+)
+
 # Error codes (and their sub-codes) that say "try again later", never "fix your input".
 TRANSIENT_CODES = (
     "RequestLimitExceeded",
-    "InternalError",
     "ServerNetworkError",
     "ClientNetworkError",
     "MutexOperation.TaskRunning",
     "OperationDenied.InstanceOperationInProgress",
-    # An instance in transition: the transition ends by itself.
-    "UnsupportedOperation.InstanceStateStarting",
-    "UnsupportedOperation.InstanceStateStopping",
-    "UnsupportedOperation.InstanceStateRebooting",
-    "UnsupportedOperation.InstanceStateTerminating",
     "ResourceInUse",
     "ResourceUnavailable",
+    *(INSTANCE_STATE + state for state in PASSING_INSTANCE_STATES),
 )
+# Internal errors are tried a few times, never until the deadline: Terraform leaves InternalError out of its retries
+# ("retry won't fix anything") but for reads, the SDK's own retryer never retries it (README "Failure behaviour").
+INTERNAL_CODES = ("InternalError", "InternalServerError")
+INTERNAL_ERROR_ATTEMPTS = 5
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -38,7 +47,27 @@ def code_in(code: str | None, family: tuple[str, ...]) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    return code_in(error_code(exc), TRANSIENT_CODES)
+    """Worth another attempt: a transient code, unless an inner retry loop has given up on this very error."""
+    return code_in(error_code(exc), TRANSIENT_CODES + INTERNAL_CODES) and not getattr(exc, "given_up", False)
+
+
+class _InternalErrorsRunOut(stop_base):
+    """Stop at the INTERNAL_ERROR_ATTEMPTS-th internal error, and mark it given up, so that an outer retry loop (around
+    a call that retries on its own) does not multiply the attempts. One per `retrying`: it counts."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        if failure is None or not code_in(error_code(failure), INTERNAL_CODES):
+            return False
+        self.seen += 1
+        if self.seen < INTERNAL_ERROR_ATTEMPTS:
+            return False
+        failure.given_up = True  # type: ignore[attr-defined]
+        return True
 
 
 @dataclass(frozen=True)
@@ -58,14 +87,15 @@ class Deadline:
 
 
 def retrying(deadline: Deadline, max_wait: float = 20.0, cancellation: Cancellation = CANCELLATION) -> Retrying:
-    """Retry transient errors with full jitter until the next attempt would start after the deadline.
+    """Retry transient errors with full jitter until the next attempt would start after the deadline; internal errors
+    INTERNAL_ERROR_ATTEMPTS times at most.
 
     Once cancelled, no attempt starts and a backoff sleep in progress ends at once, raising Cancelled.
     """
     return Retrying(
         retry=retry_if_exception(is_transient),
         wait=wait_random_exponential(multiplier=0.25, max=max_wait),
-        stop=stop_before_delay(deadline.remaining()),
+        stop=_InternalErrorsRunOut() | stop_before_delay(deadline.remaining()),
         before=lambda _state: cancellation.check(),
         sleep=cancellation.sleep,
         reraise=True,

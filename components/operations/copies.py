@@ -1,49 +1,23 @@
 """Copies of an image in other regions (SyncImages): made, found again, waited for and deleted, one region at a time
 through that region's API and poller."""
 
-import threading
-from dataclasses import dataclass
+from functools import partial
 
 from ..cloud.client import CvmApi, Image
-from ..cloud.errors import CvmImageError, ImageRef, name_taken
+from ..cloud.errors import CvmImageError, ImageRef, name_taken, unknown_regions
 from ..cloud.retry import Deadline, retrying, tolerating
 from ..waiting.grace import look_again
-from ..waiting.poller import ImagePoller, Reporter
 from .facts import FAILED_STATES, MARKER_TAG_KEY, OWNER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
-from .images import ImageService
 from .ownership import Owner, maker_text
+from .regions import Regions
 from .sharing import unshare_all
 
 # SyncImages copies no tags: the provider tags each copy with the marker and the id of the image it copies, so a copy
 # whose SyncImages answer was lost (or that a failed run did not record) is found again by name and tags.
 COPY_OF_TAG_KEY = "pulumi-cvm-image:copy-of"
-
-
-@dataclass(frozen=True)
-class Region:
-    """One region's API, its poller (the one poller of that region) and image operations."""
-
-    api: CvmApi
-    images: ImageService
-
-
-class Regions:
-    """The home region and, made on first use, every region copies go to. Thread-safe; one per provider process."""
-
-    def __init__(self, home: ImageService, api: CvmApi, report: Reporter) -> None:
-        self.home = Region(api, home)
-        self._report = report
-        self._others: dict[str, Region] = {}
-        self._lock = threading.Lock()
-
-    def __getitem__(self, name: str) -> Region:
-        if name == self.home.api.region:
-            return self.home
-        with self._lock:
-            if name not in self._others:
-                api = self.home.api.in_region(name)
-                self._others[name] = Region(api, ImageService(api, ImagePoller(api, report=self._report)))
-            return self._others[name]
+# SyncImages' documented "image busy" answers: a copy being made from the image, the image itself being made (a failed
+# image answers the last one for good).
+SYNC_BUSY = ("FailedOperation.InvalidImageState", "InvalidParameterValue.InvalidImageState", "InvalidImageId.IncorrectState")
 
 
 class Copies:
@@ -55,6 +29,7 @@ class Copies:
     def make(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         """A NORMAL, tagged copy in each wanted region (an earlier attempt's are taken over). A copy that fails is
         deleted and named in the error; the others are kept (tagged, so the next run finds them)."""
+        self._check_regions(wanted, ref, deadline)
         copies = self._sync(image, instance_id, wanted, ref, deadline)
         failed = [region for region, copy_id in copies.items() if not self._settle(region, copy_id, image, instance_id, ref, deadline)]
         if failed:
@@ -64,6 +39,13 @@ class Copies:
                 "deleted. Check the image quota and the image in those regions, then run `pulumi up` again to copy it."
             )
         return copies
+
+    def _check_regions(self, wanted: list[str], ref: ImageRef, deadline: Deadline) -> None:
+        """Refuse, before SyncImages, a region the account does not have (preview checks only the names' form)."""
+        available = self._regions.available(deadline)
+        unknown = [region for region in wanted if available is not None and region not in available]
+        if unknown:
+            raise unknown_regions(ref, unknown, available or [])
 
     def find(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline, patient: bool = False) -> dict[str, str]:
         """The copies of this image that exist in `regions`, found by name and tags."""
@@ -78,7 +60,7 @@ class Copies:
         for region, copy_id in sorted(copies.items()):
             where = self._regions[region]
             if _exists(where.api, copy_id, deadline):
-                unshare_all(where.api, copy_id, deadline)
+                unshare_all(where, copy_id, ref.elsewhere(region, copy_id), deadline)
             where.images.delete(copy_id, delete_snapshots, ref.elsewhere(region, copy_id), deadline)
 
     def _sync(self, image: Image, instance_id: str, wanted: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
@@ -95,8 +77,23 @@ class Copies:
         return copies
 
     def _sync_once(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
+        """SyncImages to `regions`, once more after the image has settled if it was busy; the copies, by region. A copy
+        the answer does not list (it may answer `ImageSet: []`) is looked for by name."""
+        sync = partial(self._sync_new, image, instance_id, regions, ref, deadline)
+        made = self._regions.home.images.when_settled(image["ImageId"], ref, deadline, SYNC_BUSY, sync)
+        unlisted = [region for region in regions if region not in made]
+        if unlisted:
+            made.update(self.find(image, instance_id, unlisted, ref, deadline, patient=True))
+        if missing := [region for region in regions if region not in made]:
+            raise CvmImageError(
+                f"SyncImages accepted {ref.describe()} for {', '.join(missing)}, but no copy appeared there within "
+                f"{VISIBILITY_GRACE_SECONDS:.0f} s. Run `pulumi up` again: it finds the copies by name and tags."
+            )
+        return made
+
+    def _sync_new(self, image: Image, instance_id: str, regions: list[str], ref: ImageRef, deadline: Deadline) -> dict[str, str]:
         home = self._regions.home
-        with tolerating("InvalidImageName.Duplicate", "FailedOperation.InvalidImageState"):
+        with tolerating("InvalidImageName.Duplicate"):
             return home.api.sync_image(image["ImageId"], regions, ref.image_name)
         # Refused: an earlier attempt's copies (not yet visible) hold the names, or are still being made.
         home.images.wait_not_syncing(image["ImageId"], ref, deadline)

@@ -9,7 +9,8 @@ from ..cloud.client import Image
 from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
-from .copies import Copies, Regions
+from .copies import Copies
+from .regions import Regions
 from .sharing import reshare, unshare_all, unshared
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
@@ -124,7 +125,7 @@ class Distributor:
                 copies.update(self._copies.find(image, instance_id, unrecorded, ref, deadline))
             self._copies.delete(copies, bool(props.get("delete_bound_snapshots")), ref, deadline)
             if exists and props.get("share_with_accounts"):
-                unshare_all(home.api, image["ImageId"], deadline)
+                unshare_all(home, image["ImageId"], ref, deadline)
 
     def read(self, image: Image, recorded: dict[str, Any], ref: ImageRef, deadline: Deadline) -> dict[str, Any]:
         """The live family, deprecation, shares and copies, as inputs (and the `copies` output).
@@ -157,9 +158,9 @@ class Distributor:
         where = self._regions.home if region is None else self._regions[region]
         here = ref if region is None else ref.elsewhere(region, image_id)
         if not (rename or refamily):
-            reshare(where.api, image_id, list(old_accounts), list(accounts), deadline)
+            reshare(where, image_id, list(old_accounts), list(accounts), here, deadline)
             return
-        with unshared(where.api, image_id, list(accounts), deadline) if old_accounts or accounts else nullcontext():
+        with unshared(where, image_id, list(accounts), here, deadline) if old_accounts or accounts else nullcontext():
             if rename:
                 where.images.rename(image_id, attributes.name, attributes.description, here, deadline)
             if refamily:

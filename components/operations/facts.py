@@ -1,7 +1,7 @@
 """Facts about one image: request parameters, tags, outputs, states and settle conditions. No API calls."""
 
-import calendar
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import Any
 
@@ -113,12 +113,13 @@ def tags_may_be_pending(image: Image) -> bool:
 
 
 def epoch(text: Any) -> float | None:
-    for shape in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return float(calendar.timegm(time.strptime(str(text), shape)))
-        except ValueError:
-            continue
-    return None
+    """Seconds since the epoch of an API time: `2020-09-22T00:00:00Z` (what the service sends), `+00:00` (the API's
+    own examples) or `2024-07-19 16:41:20` (UTC, as some examples have it); None for anything else."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def gone(image: Image | None) -> bool:

@@ -1,6 +1,9 @@
 """What happens to one image in one region: build (idempotently), wait, adopt, read, rename, retag, delete."""
 
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from ..cloud.client import CvmApi, Image
 from ..cloud.errors import (
@@ -43,6 +46,8 @@ class PreviousVersion(CvmImageError):
         super().__init__(f"image {image['ImageId']} holds the name: this resource's image from another instance")
         self.image = image
 
+
+T = TypeVar("T")
 
 NOT_FOUND = "InvalidImageId.NotFound"
 BUSY = "InvalidImageId.IncorrectState"  # still building (or syncing): wait, then do it
@@ -219,6 +224,17 @@ class ImageService:
         """Until a SyncImages running from the image (a copy being made) is done."""
         self._wait(image_id, ref, lambda image: image is None or image.get("ImageState") != "SYNCING", deadline, "")
 
+    def when_settled(
+        self, image_id: str, ref: ImageRef, deadline: Deadline, busy: tuple[str, ...], action: Callable[[], T], then: str = ""
+    ) -> T:
+        """`action()`, and once more after the image has settled if it answered one of `busy` (the action's documented
+        "image busy" codes: the image was CREATING, SYNCING or IMPORTING). Once: an image busy again, or failed, has
+        the action's answer."""
+        with tolerating(*busy):
+            return action()
+        self._wait_settled(image_id, ref, deadline, then)
+        return action()
+
     def _wait(self, image_id: str, ref: ImageRef, settled: Settled, deadline: Deadline, then: str) -> Image | None:
         """The settled image; else an error saying in which state the image was left and what the next run does."""
         try:
@@ -274,11 +290,7 @@ class ImageService:
     def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
         then = "The next `pulumi up` renames it."
         with translated("ModifyImageAttribute", ref, then):
-            with tolerating(BUSY) as refused:
-                self._api.modify_image(image_id, name, description, deadline)
-            if refused.code:
-                self._wait_settled(image_id, ref, deadline, then)
-                self._api.modify_image(image_id, name, description, deadline)
+            self.when_settled(image_id, ref, deadline, (BUSY,), partial(self._api.modify_image, image_id, name, description, deadline), then)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""

@@ -1,5 +1,8 @@
 """The builder's power around its image: keep the seed's promise on today's API. A running instance is shut down for
-the image (soft unless force_poweroff), so the image misses no data, and started again once the image has settled.
+the image, so the image misses no data, and started again once the image has settled. The shutdown is the seed's:
+soft (StopType SOFT), and when it fails the task ends, no image made and the instance left running; with
+force_poweroff a failed soft shutdown is forced (SOFT_FIRST). A failed stop shows only in DescribeInstances: the
+instance RUNNING again with LatestOperationState FAILED for the stop's RequestId.
 
 The provider records on the instance (a tag, through the Tag API, before it stops it) that it stopped it for an image
 of a resource. Whichever operation finishes, takes over or gives up on that image starts the instance again and clears
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 
 from ..cloud.cancel import CANCELLATION, Cancellation
 from ..cloud.client import CvmApi, Image, Instance
-from ..cloud.errors import CvmImageError, ImageRef, refused_running
+from ..cloud.errors import CvmImageError, ImageRef, refused_running, stop_failed
 from ..cloud.retry import Deadline, error_code
 from ..model.inputs import ImageInputs
 from ..waiting.poller import ImagePoller, WaitEnded
@@ -34,6 +37,15 @@ def _never_stopped(inputs: ImageInputs) -> bool:
     return bool(inputs.live_image or inputs.wait_for_poweroff)
 
 
+@dataclass(frozen=True)
+class Stop:
+    """A stop this process sent: its RequestId (the instance's LatestOperationRequestId while it is the latest
+    operation) and whether it forces a failed soft shutdown (SOFT_FIRST)."""
+
+    request_id: str
+    forced: bool
+
+
 @dataclass
 class Hold:
     """What one create did to its instance: whether it holds it stopped, so that its end must let it go."""
@@ -47,6 +59,7 @@ class BuilderPower:
         self._poller = poller
         self._cancellation = cancellation
         self._holds: dict[str, int] = {}  # instance id -> creates of this process holding it stopped
+        self._stops: dict[str, Stop] = {}  # instance id -> the last stop this process sent it
         self._lock = threading.Lock()
         self._finishing = threading.Lock()
 
@@ -80,7 +93,11 @@ class BuilderPower:
             if not first:
                 self._wait_stopped(instance_id, ref, deadline)
                 return None
-        self._api.stop_instance(instance_id, hard=bool(inputs.force_poweroff), deadline=deadline)
+        forced = bool(inputs.force_poweroff)
+        request_id = self._api.stop_instance(instance_id, force=forced, deadline=deadline)
+        if request_id is not None:
+            with self._lock:
+                self._stops[instance_id] = Stop(request_id, forced)
         self._wait_stopped(instance_id, ref, deadline)
         return None
 
@@ -121,7 +138,8 @@ class BuilderPower:
                 return False
             records = {key for key in bound_tags(instance) if key.startswith(STOPPED_FOR_TAG_PREFIX)}
             mine = record_key(me) in records
-            start = last and (hold.stopped or mine) and not records - {record_key(me)}
+            running = instance.get("InstanceState") == "RUNNING"  # e.g. its soft shutdown failed
+            start = last and (hold.stopped or mine) and not running and not records - {record_key(me)}
             if start:  # before clearing the record: a start that fails leaves it for the next `pulumi up`
                 self._api.start_instance(instance_id, deadline)
             if mine:
@@ -162,8 +180,11 @@ class BuilderPower:
             return held == 0
 
     def _wait_stopped(self, instance_id: str, ref: ImageRef, deadline: Deadline) -> str:
+        """Until the instance is STOPPED (never judged by LatestOperationState SUCCESS, which the cloud reports while
+        it is still STOPPING); an error when it settles otherwise, e.g. running again after a failed soft shutdown."""
+
         def settled(instance: Instance | None) -> bool:
-            return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING")
+            return instance is None or instance.get("InstanceState") not in ("RUNNING", "STOPPING") or bool(self._stop_failed(instance))
 
         try:
             instance = self._poller.wait_instance(instance_id, settled, deadline, ref.urn)
@@ -174,6 +195,20 @@ class BuilderPower:
                 f"({deadline.limit} or a cancel). No image was made; the next `pulumi up` tries again."
             ) from None
         state = instance.get("InstanceState") if instance else "gone"
-        if state != "STOPPED":
-            raise CvmImageError(f"Instance {instance_id} went {state} instead of STOPPED, so {ref.describe()} was not made.")
-        return state
+        if state == "STOPPED":
+            return state
+        if instance is not None and (stop := self._stop_failed(instance)):
+            raise stop_failed(instance_id, ref, str(state), stop.forced, instance.get("LatestOperationErrorMsg") or "")
+        raise CvmImageError(f"Instance {instance_id} went {state} instead of STOPPED, so {ref.describe()} was not made.")
+
+    def _stop_failed(self, instance: Instance) -> Stop | None:
+        """The stop this process sent the instance, if it is the instance's latest operation and it failed."""
+        with self._lock:
+            stop = self._stops.get(instance.get("InstanceId", ""))
+        failed = (
+            stop is not None
+            and instance.get("LatestOperationRequestId") == stop.request_id
+            and instance.get("LatestOperation") == "StopInstances"
+            and instance.get("LatestOperationState") == "FAILED"
+        )
+        return stop if failed else None

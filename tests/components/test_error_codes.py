@@ -51,7 +51,9 @@ def share(cvm_client, image_id: str, accounts: list[str]) -> Any:
 def test_a_region_that_does_not_exist(cvm_client, image_id):
     error = refused(lambda: cvm_client.call_json("SyncImages", {"ImageIds": [image_id], "DestinationRegions": ["ap-mars"]}))
     assert error.get_code() == "InvalidRegion.NotFound"
-    assert fix(error, "SyncImages").startswith("a region of copy_to_regions is not available to this account. Remove it")
+    message = fix(error, "SyncImages")
+    assert message.startswith("a region of copy_to_regions is not available to this account")
+    assert "`ap-mars`" in message and "Remove it from copy_to_regions" in message
 
 
 def test_an_account_that_does_not_exist(cvm_client, image_id):

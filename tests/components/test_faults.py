@@ -73,7 +73,6 @@ def test_read_sees_through_faults(provider, checked, emulator, kind):
     ("kind", "code", "fix"),
     [
         ("throttle", "RequestLimitExceeded", "kept throttling"),
-        ("internal_error", "InternalError", "internal error"),
         ("http_500", "ServerNetworkError", "could not be reached"),
         ("drop", "ClientNetworkError", "could not be reached"),
     ],

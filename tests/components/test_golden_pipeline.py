@@ -6,8 +6,6 @@ from components import CvmImageProvider
 from components.operations.copies import COPY_OF_TAG_KEY
 from components.cloud.errors import CvmImageError
 from components.families import latest_image
-from components.model.inputs import KNOWN_REGIONS
-from emulator.config import REGIONS
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls, provider_marks
 
@@ -19,10 +17,6 @@ pytestmark = pytest.mark.timeout(120)
 
 def live(emulator) -> dict[str, dict]:
     return {image["ImageId"]: image for image in images_in(emulator)}
-
-
-def test_the_region_list_is_the_emulators():
-    assert KNOWN_REGIONS == REGIONS
 
 
 def test_create_copies_shares_and_families_the_image(provider, checked, emulator):
@@ -181,7 +175,7 @@ def test_latest_image_is_the_familys_newest(provider, checked, emulator):
 @pytest.mark.parametrize(
     ("props", "prop", "words"),
     [
-        ({"copy_to_regions": ["ap-mars"]}, "copy_to_regions", "'ap-mars', which is no region SyncImages can copy to"),
+        ({"copy_to_regions": ["Mars"]}, "copy_to_regions", "'Mars', which is not a region name"),
         ({"copy_to_regions": ["ap-guangzhou"]}, "copy_to_regions", "must not name 'ap-guangzhou': the image itself is made there"),
         ({"copy_to_regions": ["ap-shanghai", "ap-shanghai"]}, "copy_to_regions", "must not list a region twice"),
         ({"share_with_accounts": ["alice"]}, "share_with_accounts", "must hold Tencent Cloud account ids"),

@@ -37,10 +37,10 @@ def test_create_sends_exactly_what_the_user_set(provider, checked, emulator):
 
     plain, full = (r["params"] for r in calls(emulator, "CreateImage"))
     assert set(plain) == {"InstanceId", "ImageName", "TagSpecification"}
-    # Today's API: never Reboot; the provider powers the instance off itself (HARD, as force_poweroff asks).
+    # Today's API: never Reboot; the provider stops the instance itself: soft, forced if that fails (force_poweroff).
     assert set(full) == {"InstanceId", "ImageName", "Sysprep", "TagSpecification"} and full["Sysprep"] == "false"
     [stop] = calls(emulator, "StopInstances")
-    assert stop["params"] == {"InstanceIds": [RUNNING], "StopType": "HARD"}
+    assert stop["params"] == {"InstanceIds": [RUNNING], "StopType": "SOFT_FIRST"}
 
 
 def test_create_from_a_running_instance_shuts_it_down_and_starts_it_again(provider, checked, emulator):

@@ -13,7 +13,8 @@ import pytest
 from tenacity import RetryCallState
 
 from components.cloud.errors import CvmImageError
-from components.cloud.retry import Deadline, retrying
+from components.cloud.retry import INTERNAL_ERROR_ATTEMPTS, Deadline, retrying
+from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of, later, today_without_lags
 
@@ -97,6 +98,8 @@ def test_the_backoff_is_jittered_two_runs_wait_differently(attempt):
         ("PENDING", "OperationDenied.InstanceOperationInProgress"),  # an instance still launching
         ("STOPPING", "UnsupportedOperation.InstanceStateStopping"),  # today's answer for an instance in transition
         ("STARTING", "UnsupportedOperation.InstanceStateStarting"),
+        ("SERVICE_LIVE_MIGRATE", "UnsupportedOperation.InstanceStateServiceLiveMigrate"),  # the platform moves it
+        ("EXIT_RESCUE_MODE", "UnsupportedOperation.InstanceStateExitRescueMode"),
     ],
 )
 def test_an_instance_busy_or_in_transition_is_waited_out(emulator, checked, state, code):
@@ -143,3 +146,51 @@ def test_an_image_task_running_on_the_instance_is_waited_out(emulator, checked, 
     errors = [entry["error"] for entry in calls(emulator, "CreateImage")][1:]  # after the test's own CreateImage
     assert errors[0] == "MutexOperation.TaskRunning" and errors[-1] is None
     assert {image["ImageId"]: image["ImageState"] for image in images_in(emulator)} == {first: "NORMAL", result.id: "NORMAL"}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("state", "code", "fix"),
+    [
+        ("TERMINATING", "UnsupportedOperation.InstanceStateTerminating", "will never be imaged. Point instance_id at a live instance"),
+        ("RESCUE_MODE", "UnsupportedOperation.InstanceStateRescueMode", "Exit rescue mode (console, or ExitRescueMode)"),
+        ("ENTER_RESCUE_MODE", "UnsupportedOperation.InstanceStateEnterRescueMode", "leaves only when someone exits it"),
+    ],
+)
+def test_an_instance_state_that_never_ends_well_fails_at_once_naming_it(emulator, checked, state, code, fix):
+    """Retried until wait_timeout_minutes (60) before: a terminating instance never comes back, rescue mode lasts
+    until someone exits it."""
+    today_without_lags(emulator)
+    emulator.control.patch_instance(STOPPED, InstanceState=state)
+
+    started = time.monotonic()
+    with pytest.raises(CvmImageError) as raised:
+        configured_provider(emulator).create(checked(instance_id=STOPPED, image_name="web-base"))
+
+    assert time.monotonic() - started < 5
+    assert [entry["error"] for entry in calls(emulator, "CreateImage")] == [code]
+    detail = detail_of(str(raised.value), code)
+    assert detail.startswith(f"instance {STOPPED} is {state}: ") and fix in detail and "then run `pulumi up` again" in detail
+
+
+@pytest.mark.timeout(30)
+def test_an_internal_error_is_tried_a_few_times_not_until_the_deadline(emulator):
+    """Terraform does not retry InternalError on writes ("retry won't fix anything") and the SDK's retryer never
+    does: a lasting one is reported within seconds, not after wait_timeout_minutes (60 here)."""
+    today_without_lags(emulator)
+    provider, inputs = short_create(emulator, wait_timeout_minutes=60)
+    emulator.control.set_faults([{"action": "*", "kind": "internal_error"}])
+
+    started = time.monotonic()
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(inputs)
+    elapsed = time.monotonic() - started
+
+    first = calls(emulator)[:INTERNAL_ERROR_ATTEMPTS]
+    assert [entry["action"] for entry in first] == ["DescribeInstances"] * INTERNAL_ERROR_ATTEMPTS
+    # those, then one look for an earlier run's record on the builder: never attempts of nested loops multiplied
+    assert len(calls(emulator)) == INTERNAL_ERROR_ATTEMPTS + 1 and elapsed < 10
+    detail = detail_of(str(raised.value), "InternalError")
+    assert f"tried up to {INTERNAL_ERROR_ATTEMPTS} times" in detail and "give Tencent Cloud support the RequestId" in detail
+    emulator.control.clear_faults()
+    assert images_in(emulator) == []

@@ -238,7 +238,7 @@ def test_an_unknown_parameter_names_the_refused_parameter(emulator):
 
 SDK_REQUESTS = {("cvm", name): getattr(cvm_models, f"{name}Request") for name in (
     "CreateImage", "DescribeImages", "DescribeInstances", "StopInstances", "StartInstances", "ModifyImageAttribute",
-    "DeleteImages", "SyncImages", "ModifyImageSharePermission", "DescribeImageSharePermission",
+    "DeleteImages", "SyncImages", "ModifyImageSharePermission", "DescribeImageSharePermission", "DescribeRegions",
 )} | {("tag", name): getattr(tag_models, f"{name}Request") for name in ("TagResources", "UnTagResources")}
 
 
@@ -286,7 +286,7 @@ def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, ch
     assert used <= set(SDK_REQUESTS), used - set(SDK_REQUESTS)
     assert {("cvm", "StopInstances"), ("cvm", "StartInstances"), ("tag", "TagResources"), ("tag", "UnTagResources"),
             ("cvm", "ModifyImageAttribute"), ("cvm", "DeleteImages"), ("cvm", "DescribeInstances"), ("cvm", "SyncImages"),
-            ("cvm", "ModifyImageSharePermission"), ("cvm", "DescribeImageSharePermission")} <= used
+            ("cvm", "ModifyImageSharePermission"), ("cvm", "DescribeImageSharePermission"), ("cvm", "DescribeRegions")} <= used
     problems = [p for r in log for p in _undeclared(SDK_REQUESTS[(r["service"], r["action"])], r["params"], r["action"])]
     assert problems == []
     assert all(r["error"] != "UnknownParameter" for r in log)

@@ -10,7 +10,8 @@ from tests.engine.engine import Engine, Goal, ResourceState
 
 def test_check_and_diff_make_no_api_call(emulator) -> None:
     provider = CvmImageProvider()
-    stored = {"instance_id": "ins-0000000a", "image_name": "web"}
+    # A region name is checked by its form only: whether the account has it is asked at create (DescribeRegions).
+    stored = {"instance_id": "ins-0000000a", "image_name": "web", "copy_to_regions": ["ap-shanghai-fsi", "ap-atlantis"]}
     moved = Goal("web", {**stored, "instance_id": "ins-0000000b"}, provider)
     with deployment(Emulator(emulator.url), provider) as deployed:
         plan = deployed.plan_unchanged(20)
