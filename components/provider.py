@@ -25,7 +25,7 @@ from .cloud.client import CvmApi
 from .cloud.errors import CvmImageError, ImageRef
 from .cloud.retry import Deadline
 from .cloud.settings import CONFIG_KEYS, resolve_region, resolve_settings
-from .model.diff import diff_image
+from .model.diff import diff_image, rollback_failures
 from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, OUTPUT_KEYS, ImageInputs, validate_inputs
 from .operations.copies import Regions
 from .operations.distribution import Distributor
@@ -61,9 +61,10 @@ class CvmImageProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = _user_inputs(news)
-        inputs, failures = validate_inputs(props, _unknown_keys(props), resolve_region(self._config))
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props, unknown = _user_inputs(news), _unknown_keys(news)
+        inputs, failures = validate_inputs(props, unknown, resolve_region(self._config))
+        failures = failures or rollback_failures(_user_inputs(olds), inputs, unknown)
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

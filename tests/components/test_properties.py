@@ -10,7 +10,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components import CvmImageProvider
 from components.model.inputs import INPUT_KEYS, REQUIRED_KEYS, RESERVED_TAG_PREFIXES
 
-from tests.components.diff_table import REPLACE, UPDATE, contains_unknown
+from tests.components.diff_table import REPLACE, ROLLBACK, UPDATE, contains_unknown
 
 # -- anything at all ------------------------------------------------------------------------------------------------
 
@@ -107,19 +107,24 @@ def test_accepted_inputs_are_accepted_again():
 
 
 def expected_diff(olds, news) -> tuple[bool, set[str]]:
-    """The README's diff table: (changed, replaced keys). Empty (or false) equals missing, the order of a list does not
-    count, an unknown new value is a change. The old image is never deleted first."""
+    """The README's diff table: (changed, replaced keys). Empty (or false, or 0) equals missing, the order of a list
+    does not count, an unknown new value is a change; rollback_to replaces only when it names an image other than the
+    recorded one and than the recorded rollback. The old image is never deleted first."""
 
     def same(old, new) -> bool:
         if contains_unknown(new):
             return False
-        old, new = (None if value is None or value is False or value in ("", [], {}) else value for value in (old, new))
+        old, new = (None if value is None or value is False or value in ("", [], {}, 0) else value for value in (old, new))
         if isinstance(old, list) and isinstance(new, list):
             return Counter(map(repr, old)) == Counter(map(repr, new))
         return old == new
 
     changed = {key for key in REPLACE + UPDATE if not same(olds.get(key), news.get(key))}
-    return bool(changed), changed & set(REPLACE)
+    changed |= {
+        key for key in ROLLBACK
+        if contains_unknown(news.get(key)) or news.get(key) and news.get(key) not in (olds.get("image_id"), olds.get(key))
+    }
+    return bool(changed), changed & set(REPLACE + ROLLBACK)
 
 
 @settings(max_examples=400, deadline=None)
