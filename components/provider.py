@@ -32,6 +32,7 @@ from .operations.distribution import Distributor
 from .operations.facts import live_outputs, user_tags
 from .operations.images import ImageService
 from .operations.lifecycle import ImageLifecycle, Predecessor
+from .operations.usage import Usage
 from .progress import ProgressLog
 from .waiting.poller import ImagePoller
 
@@ -134,7 +135,8 @@ class CvmImageProvider(ResourceProvider):
                 api = CvmApi(resolve_settings(self._config))
                 progress = ProgressLog(host.engine_address())
                 service = ImageService(api, ImagePoller(api, report=progress.report), warn=progress.warn)
-                self._lifecycle = ImageLifecycle(service, Distributor(Regions(service, api, progress.report)))
+                regions = Regions(service, api, progress.report)
+                self._lifecycle = ImageLifecycle(service, Distributor(regions, Usage(regions)))
             return self._lifecycle
 
     def _ref(self, props: dict[str, Any], image_id: str | None, request: Any) -> ImageRef:

@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cloud.client import Image
-from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
+from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, copy_in_use, translated
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from .copies import Copies, Regions
 from .sharing import reshare, unshare_all, unshared
+from .usage import Located, Usage, lines
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
 
@@ -59,9 +60,10 @@ class Distribution:
 
 
 class Distributor:
-    def __init__(self, regions: Regions) -> None:
+    def __init__(self, regions: Regions, usage: Usage) -> None:
         self._regions = regions
         self._copies = Copies(regions)
+        self._usage = usage
 
     def converge(
         self, image: Image, inputs: ImageInputs, old: Distribution, copies: dict[str, str], rename: bool, ref: ImageRef, deadline: Deadline
@@ -73,8 +75,11 @@ class Distributor:
         """
         new = Distribution.of(inputs)
         kept = {region: copy_id for region, copy_id in copies.items() if region in new.regions}
+        removed = {region: copy_id for region, copy_id in copies.items() if region not in kept}
         with translated("DeleteImages", ref, THEN):
-            self._copies.delete({region: copy_id for region, copy_id in copies.items() if region not in kept}, inputs.delete_bound_snapshots, ref, deadline)
+            if removed and not inputs.delete_in_use:
+                self._refuse_if_used(removed, ref, deadline)
+            self._copies.delete(removed, inputs.delete_bound_snapshots, ref, deadline)
         refamily = (old.family, old.deprecated) != (new.family, new.deprecated)
         attributes = Attributes.of(inputs)
         with translated("ModifyImageAttribute/ModifyImageSharePermission", ref, THEN):
@@ -89,6 +94,11 @@ class Distributor:
             for region, copy_id in made.items():
                 self._modify(region, copy_id, attributes, (), new.copy_accounts, False, new.deprecated, ref, deadline)
         return {**kept, **made}
+
+    def _refuse_if_used(self, copies: dict[str, str], ref: ImageRef, deadline: Deadline) -> None:
+        used = self._usage.in_use([Located(region, copy_id) for region, copy_id in copies.items()], deadline)
+        if used:
+            raise copy_in_use(ref, lines(used))
 
     def rename_all(self, image_id: str, recorded: dict[str, Any], name: str, ref: ImageRef, deadline: Deadline) -> None:
         """Give the image and its recorded copies `name`, their shares kept (each is unshared for the call)."""
