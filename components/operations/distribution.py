@@ -100,22 +100,32 @@ class Distributor:
         if used:
             raise copy_in_use(ref, lines(used))
 
-    def rename_all(self, image_id: str, recorded: dict[str, Any], name: str, ref: ImageRef, deadline: Deadline) -> None:
-        """Give the image and its recorded copies `name`, their shares kept (each is unshared for the call)."""
-        attributes = replace(Attributes.of(recorded), name=name)
+    def rename_all(
+        self, image_id: str, recorded: dict[str, Any], name: str, deprecated: bool, ref: ImageRef, deadline: Deadline
+    ) -> None:
+        """Give the image and its recorded copies `name` and this deprecation, one ModifyImageAttribute each, their
+        shares kept (each is unshared for the call)."""
+        description = recorded.get("image_description") or ""
         shared = Distribution.of(recorded)
-        self._modify(None, image_id, attributes, shared.accounts, shared.accounts, True, False, ref, deadline)
-        for region, copy_id in (recorded.get("copies") or {}).items():
-            self._modify(region, copy_id, attributes, shared.copy_accounts, shared.copy_accounts, True, False, ref, deadline)
+        copies = [(region, copy_id, shared.copy_accounts) for region, copy_id in (recorded.get("copies") or {}).items()]
+        for region, target, accounts in [(None, image_id, shared.accounts), *copies]:
+            where = self._regions.home if region is None else self._regions[region]
+            here = ref if region is None else ref.elsewhere(region, target)
+            with unshared(where.api, target, list(accounts), deadline) if accounts else nullcontext():
+                where.images.rename(target, name, description, here, deadline, deprecated)
 
-    def tag_all(self, image_id: str, recorded: dict[str, Any], tags: dict[str, str], untag: list[str], deadline: Deadline) -> None:
-        """Set `tags` on and remove `untag` from the image and its recorded copies."""
-        targets = [(self._regions.home.api, image_id)] + [
-            (self._regions[region].api, copy_id) for region, copy_id in (recorded.get("copies") or {}).items()
+    def tag_all(
+        self, image_id: str, recorded: dict[str, Any], tags: dict[str, str], untag: list[str], deadline: Deadline,
+        on_image: dict[str, str] | None = None,
+    ) -> None:
+        """Set `tags` on and remove `untag` from the image and its recorded copies (`on_image`: the image's tags
+        instead, when they differ from its copies')."""
+        targets = [(self._regions.home.api, image_id, tags if on_image is None else on_image)] + [
+            (self._regions[region].api, copy_id, tags) for region, copy_id in (recorded.get("copies") or {}).items()
         ]
-        for api, target in targets:
-            if tags:
-                api.tags.tag_image(target, tags, deadline)
+        for api, target, wanted in targets:
+            if wanted:
+                api.tags.tag_image(target, wanted, deadline)
             if untag:
                 api.tags.untag_image(target, untag, deadline)
 

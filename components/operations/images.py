@@ -269,14 +269,17 @@ class ImageService:
     def _patiently_by_id(self, image_id: str, deadline: Deadline) -> Image | None:
         return look_again(lambda: self.find(image_id, deadline), READ_GRACE_SECONDS, deadline)
 
-    def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
+    def rename(
+        self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline, deprecated: bool | None = None
+    ) -> None:
+        """Name and description (and with `deprecated`, the deprecation) in one call, once the image is not busy."""
         then = "The next `pulumi up` renames it."
         with translated("ModifyImageAttribute", ref, then):
             with tolerating(BUSY) as refused:
-                self._api.modify_image(image_id, name, description, deadline)
+                self._api.modify_image(image_id, name, description, deadline, deprecated)
             if refused.code:
                 self._wait_settled(image_id, ref, deadline, then)
-                self._api.modify_image(image_id, name, description, deadline)
+                self._api.modify_image(image_id, name, description, deadline, deprecated)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""
