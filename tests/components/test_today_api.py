@@ -265,6 +265,8 @@ def _model_of(model: type[AbstractModel], field: str) -> type[AbstractModel] | N
 
 @pytest.mark.timeout(90)
 def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, checked, emulator, cvm_client):
+    launch_template(emulator, "img-9id7emv7")  # the usage lookup before the delete reads its versions
+    emulator.control.clear_requests()
     created = provider.create(checked(instance_id=RUNNING, image_name="api-base", image_description="d", sysprep=False,
                                       data_disk_ids=["disk-emu0002d"], tags={"team": "infra"}))
     provider.create(checked(instance_id=STOPPED, image_name="live", live_image=True))
@@ -273,7 +275,6 @@ def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, ch
                                                                 copy_to_regions=["ap-shanghai"], share_with_accounts=["100000000002"],
                                                                 share_copies=True, image_family="api", deprecated=True))
     provider.read(created.id, updated.outs)
-    launch_template(emulator, "img-9id7emv7")  # the usage lookup before the delete reads its versions
     provider.delete(created.id, updated.outs)
     emulator.control.set_faults([{"action": "CreateImage", "kind": "lose_response", "count": 1}])
     provider.create(checked(instance_id=STOPPED, image_name="lost"))  # the name lookup after a lost answer
