@@ -91,34 +91,33 @@ class Retention:
         return Versions(retired, current)
 
     def retire(self, record: Record, ref: ImageRef, deadline: Deadline) -> None:
-        """Set the image and its copies aside: renamed `<name>-retired-<UTC>`, deprecated, tagged retired (the image
-        with the regions of its copies)."""
-        now, image_id, old = time.time(), str(record["image_id"]), ref.identified(str(record["image_id"]))
+        """Set the image and its copies aside: renamed `<name>-retired-<UTC>-<id>`, deprecated, tagged retired (the
+        image with the regions of its copies)."""
+        now, image_id = time.time(), str(record["image_id"])
+        old, name = ref.identified(image_id), retired_name(str(record.get("image_name")), now, image_id)
         with translated("ModifyImageAttribute", old, REPLACED_NEXT):
-            self._distributor.rename_all(image_id, record, retired_name(str(record.get("image_name")), now, image_id), True, old, deadline)
+            self._distributor.rename_all(image_id, record, name, True, old, deadline)
             on_image = {RETIRED_TAG_KEY: retired_value(now, record.get("copies") or {})}
             self._distributor.tag_all(image_id, record, {RETIRED_TAG_KEY: retired_value(now)}, [], deadline, on_image)
+
+    def reinstate(self, record: Record, name: str, deprecated: bool, ref: ImageRef, deadline: Deadline) -> None:
+        """The opposite of retire: the image and its copies named `name` (the record's description), deprecated as
+        asked, no longer tagged retired."""
+        image_id = str(record["image_id"])
+        self._distributor.rename_all(image_id, record, name, deprecated, ref.identified(image_id), deadline)
+        self._distributor.tag_all(image_id, record, {}, [RETIRED_TAG_KEY], deadline)
 
     def restore(self, record: Record, ref: ImageRef) -> str:
         """Give a retired image (a replacement's predecessor) its name back; the sentence that says how that went."""
         image_id, name = str(record["image_id"]), str(record.get("image_name"))
-        old, deadline = ref.identified(image_id), Deadline.after(RESTORE_DEADLINE_SECONDS)
         try:
-            self._distributor.rename_all(image_id, record, name, bool(record.get("deprecated")), old, deadline)
-            self._distributor.tag_all(image_id, record, {}, [RETIRED_TAG_KEY], deadline)
+            self.reinstate(record, name, bool(record.get("deprecated")), ref, Deadline.after(RESTORE_DEADLINE_SECONDS))
         except Exception as exc:  # noqa: BLE001 - the create's own failure is the one to report
             return (
                 f"The image it replaces, {image_id}, is still named as retired ({type(exc).__name__}); the next "
                 "`pulumi up` replaces it again."
             )
         return f"The image it replaces, {image_id}, has its name '{name}' back and is unchanged."
-
-    def reinstate(self, record: Record, name: str, deprecated: bool, ref: ImageRef, deadline: Deadline) -> None:
-        """The opposite of retire: the image and its copies named `name` (record's description), deprecated as
-        asked, no longer tagged retired."""
-        image_id = str(record["image_id"])
-        self._distributor.rename_all(image_id, record, name, deprecated, ref.identified(image_id), deadline)
-        self._distributor.tag_all(image_id, record, {}, [RETIRED_TAG_KEY], deadline)
 
     def record_of(self, version: Version, like: Record, deadline: Deadline) -> Record:
         """A retired version as a record would hold it: its live attributes and its copies (found by their copy-of tag
