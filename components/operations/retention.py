@@ -97,7 +97,8 @@ class Retention:
         old, name = ref.identified(image_id), retired_name(str(record.get("image_name")), now, image_id)
         with translated("ModifyImageAttribute", old, REPLACED_NEXT):
             self._distributor.rename_all(image_id, record, name, True, old, deadline)
-            on_image = {RETIRED_TAG_KEY: retired_value(now, record.get("copies") or {})}
+            # The owner mark too: an image made before 0.3.0 lacks it, and versions are found by it.
+            on_image = {RETIRED_TAG_KEY: retired_value(now, record.get("copies") or {}), OWNER_TAG_KEY: Owner.of(ref).tag}
             self._distributor.tag_all(image_id, record, {RETIRED_TAG_KEY: retired_value(now)}, [], deadline, on_image)
 
     def reinstate(self, record: Record, name: str, deprecated: bool, ref: ImageRef, deadline: Deadline) -> None:

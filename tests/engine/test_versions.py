@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tencentcloud.common.credential import Credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.tag.v20180813.tag_client import TagClient
 
-from components.operations.facts import RETIRED_TAG_KEY
+from components.operations.facts import CLAIM_TAG_KEY, OWNER_TAG_KEY, RETIRED_TAG_KEY
 from tests.components.launch_helpers import (
     cvm,
     delete_launch_configuration,
@@ -289,3 +293,25 @@ def test_delete_before_replace_keeps_the_parked_version(engine: Engine, emulator
     assert set(live) == {v1, v2} and live[v2]["ImageName"] == "web-base"
     assert_retired(live[v1])
     assert outputs(engine)["previous_image_ids"] == [v1]
+
+
+
+def test_an_image_made_before_owner_marks_is_found_as_a_version_once_retired(engine: Engine, emulator: Any) -> None:
+    """A 0.2.0 image carries only the instance marker (and its record no claim): retiring it gives it the owner mark
+    that versions are found by."""
+    [v1] = build(engine, BUILDS[:1])
+    urn = engine.urn(web())
+    resource = f"qcs::cvm:ap-guangzhou:uin/:image/{v1}"
+    tag_api(emulator).call_json("UnTagResources", {"ResourceList": [resource], "TagKeys": [OWNER_TAG_KEY, CLAIM_TAG_KEY]})
+    old = engine.state[urn]
+    engine.state[urn] = dataclasses.replace(old, outputs={key: value for key, value in old.outputs.items() if key != "claim"})
+
+    [v2] = build(engine, BUILDS[1:2])
+    engine.refresh()
+
+    assert engine.state[urn].id == v2 and outputs(engine)["previous_image_ids"] == [v1]
+
+
+def tag_api(emulator: Any) -> TagClient:
+    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint))
+    return TagClient(Credential(emulator.secret_id, emulator.secret_key), "", profile)
