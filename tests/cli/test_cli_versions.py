@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.operations.facts import RETIRED_TAG_KEY
-from tests.cli.cli_checks import assert_no_traceback, summary
+from tests.cli.cli_checks import assert_no_traceback, diff_block, summary
 from tests.cli.conftest import CliProject, image
 from tests.components.launch_helpers import (
     delete_launch_configuration,
@@ -62,6 +62,9 @@ def test_three_replacements_keep_one_version_and_a_rollback_takes_one_up_without
 
     declare(project, BUILDS[-1], rollbackTo=v2)
     emulator.control.clear_requests()
+    preview = project.preview("--diff")
+
+    assert diff_block(preview, "web-image")[0] == "replace" and actions(emulator.control) == []  # no lookup in a preview
     rollback = project.up()
 
     assert summary(rollback) == {"replaced": 1, "unchanged": 2}
