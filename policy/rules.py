@@ -139,6 +139,11 @@ def validate_copy_regions(args: ResourceValidationArgs, report_violation: Report
         )
 
 
+def stacks_schema(default: Sequence[str], description: str) -> dict[str, Any]:
+    """The config property of a rule that judges only some stacks' images."""
+    return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+
+
 def validate_kept_versions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != IMAGE_TYPE:
         return
@@ -210,12 +215,7 @@ POLICIES: Final[list[Policy]] = [
                     "items": {"type": "string"},
                     "description": "regions (other than the stack's own) every image must be copied to; unset: no check",
                 },
-                "stacks": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": list(DEFAULT_COPY_STACKS),
-                    "description": "the stacks whose images the rule applies to",
-                },
+                "stacks": stacks_schema(DEFAULT_COPY_STACKS, "the stacks whose images the rule applies to"),
             }
         ),
     ),
@@ -232,12 +232,7 @@ POLICIES: Final[list[Policy]] = [
                     "minimum": 1,
                     "description": "how many replaced versions every image must keep (keep_previous); unset: no check",
                 },
-                "stacks": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": list(DEFAULT_VERSION_STACKS),
-                    "description": "the stacks that serve production, whose images the rule applies to",
-                },
+                "stacks": stacks_schema(DEFAULT_VERSION_STACKS, "the stacks that serve production, whose images the rule applies to"),
             }
         ),
     ),

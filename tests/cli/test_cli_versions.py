@@ -12,14 +12,7 @@ import pytest
 from components.operations.facts import RETIRED_TAG_KEY
 from tests.cli.cli_checks import assert_no_traceback, diff_block, summary
 from tests.cli.conftest import CliProject, image
-from tests.components.launch_helpers import (
-    delete_launch_configuration,
-    delete_launch_template,
-    launch_configuration,
-    launch_template,
-    run_instances,
-    terminate,
-)
+from tests.components.launch_helpers import USERS, attach, run_instances, terminate
 from tests.engine.cvm_stack import actions, images
 
 BUILDS = ("ins-emu00001", "ins-emu00003", "ins-emu00001")  # a new instanceId each time: a replacement that keeps the name
@@ -113,21 +106,12 @@ def test_without_keep_previous_a_replaced_image_in_use_is_kept_retired_and_the_w
     assert web_outputs(project)["previous_image_ids"] == [v1]
 
 
-@pytest.mark.parametrize("user", ["launch configuration", "launch template", "copy region"])
+@pytest.mark.parametrize("user", USERS)
 def test_destroy_fails_while_something_launches_from_an_image_and_finishes_after_it_is_detached(
     project: CliProject, emulator: Any, user: str
 ) -> None:
     v1, v2 = build(project, BUILDS[:2], copyToRegions=["ap-shanghai"])
-    copy = web_outputs(project)["copies"]["ap-shanghai"]
-    if user == "launch configuration":
-        made = launch_configuration(emulator, ImageId=v2)
-        named, detach = f"{v2} in ap-guangzhou: launch configuration {made}", lambda: delete_launch_configuration(emulator, made)
-    elif user == "launch template":
-        made = launch_template(emulator, v2)
-        named, detach = f"{v2} in ap-guangzhou: launch template {made} version 2", lambda: delete_launch_template(emulator, made)
-    else:
-        [made] = run_instances(emulator, copy, region="ap-shanghai")
-        named, detach = f"{copy} in ap-shanghai: instance {made}", lambda: terminate(emulator, [made], "ap-shanghai")
+    named, detach = attach(emulator, user, v2, web_outputs(project)["copies"])
     before = images(emulator.control)
     emulator.control.clear_requests()
 

@@ -3,6 +3,7 @@ template versions (CVM) and launch configurations (Auto Scaling), in any region.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
@@ -67,3 +68,20 @@ def launch_configuration(emulator: Any, region: str = HOME, **image: str) -> str
 
 def delete_launch_configuration(emulator: Any, config_id: str, region: str = HOME) -> None:
     autoscaling(emulator, region).call_json("DeleteLaunchConfiguration", {"LaunchConfigurationId": config_id})
+
+
+USERS = ("launch configuration", "launch template", "copy region")
+
+
+def attach(emulator: Any, user: str, image_id: str, copies: dict[str, str]) -> tuple[str, Callable[[], None]]:
+    """Something that launches from the image (a launch configuration, a version of a launch template), or from its
+    copy ("copy region": an instance there): how an in-use message names it, and how to detach it."""
+    if user == "launch configuration":
+        made = launch_configuration(emulator, ImageId=image_id)
+        return f"{image_id} in {HOME}: launch configuration {made}", lambda: delete_launch_configuration(emulator, made)
+    if user == "launch template":
+        made = launch_template(emulator, image_id)
+        return f"{image_id} in {HOME}: launch template {made} version 2", lambda: delete_launch_template(emulator, made)
+    [(region, copy_id)] = copies.items()
+    [instance] = run_instances(emulator, copy_id, region=region)
+    return f"{copy_id} in {region}: instance {instance}", lambda: terminate(emulator, [instance], region)

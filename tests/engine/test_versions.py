@@ -4,7 +4,6 @@ and nothing deleted while something launches from it. tests/cli/test_cli_version
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,11 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
 from components.operations.facts import CLAIM_TAG_KEY, OWNER_TAG_KEY, RETIRED_TAG_KEY
-from tests.components.launch_helpers import (
-    cvm,
-    delete_launch_configuration,
-    delete_launch_template,
-    launch_configuration,
-    launch_template,
-    run_instances,
-    terminate,
-)
-from tests.engine.cvm_stack import actions, emulator_config, image_goal, images, mutations, start_host
+from tests.components.launch_helpers import USERS, attach, cvm, launch_configuration, run_instances, terminate
+from tests.engine.cvm_stack import actions, image_goal, images, mutations
 from tests.engine.engine import DeploymentError, Engine, Goal, Step
 from tests.engine.host import ProviderHost
+from tests.engine.test_ownership import engine, host, tags  # noqa: F401 - the same fixtures: an emulator without lags
 
 STOPPED, OTHER_RUNNING = "ins-emu00001", "ins-emu00003"
 BUILDS = (STOPPED, OTHER_RUNNING, STOPPED)  # each a new instance_id: a replacement that keeps the name
@@ -35,22 +27,6 @@ USAGE_LOOKUPS = {"DescribeInstances", "DescribeLaunchTemplates", "DescribeLaunch
 def web(instance_id: str = STOPPED, **settings: Any) -> Goal:
     inputs = {"instance_id": instance_id, "image_name": "web-base", "reboot": True, "image_family": "web", "keep_previous": 1}
     return image_goal("web-image", **{**inputs, **settings})
-
-
-@pytest.fixture
-def host(emulator: Any) -> Iterator[ProviderHost]:
-    emulator.control.set_config(image_visibility_lag_seconds=0, tag_binding_lag_seconds=0)
-    with start_host(emulator_config(emulator)) as started:
-        yield started
-
-
-@pytest.fixture
-def engine(host: ProviderHost) -> Engine:
-    return Engine(host, project="cvm-images")
-
-
-def tags(image: dict[str, Any]) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in image["Tags"]}
 
 
 def outputs(engine: Engine) -> dict[str, Any]:
@@ -166,24 +142,12 @@ def test_without_keep_previous_and_nothing_in_use_a_replacement_deletes_the_old_
     assert v1 not in images(emulator.control)
 
 
-USERS = ("launch configuration", "launch template", "copy region")
-
-
 @pytest.mark.parametrize("user", USERS)
 def test_destroy_refuses_while_something_launches_from_an_image_then_finishes_once_it_is_gone(
     engine: Engine, emulator: Any, user: str
 ) -> None:
     v1, v2 = build(engine, BUILDS[:2], copy_to_regions=["ap-shanghai"])
-    copy = outputs(engine)["copies"]["ap-shanghai"]
-    if user == "launch configuration":
-        made = launch_configuration(emulator, ImageId=v2)
-        named, image, detach = f"launch configuration {made}", v2, lambda: delete_launch_configuration(emulator, made)
-    elif user == "launch template":
-        made = launch_template(emulator, v2)
-        named, image, detach = f"launch template {made} version 2", v2, lambda: delete_launch_template(emulator, made)
-    else:
-        [made] = run_instances(emulator, copy, region="ap-shanghai")
-        named, image, detach = f"instance {made}", copy, lambda: terminate(emulator, [made], "ap-shanghai")
+    named, detach = attach(emulator, user, v2, outputs(engine)["copies"])
     before = images(emulator.control)
     assert len(before) == 4  # v1 (retained) and v2, each with its copy
     emulator.control.clear_requests()
@@ -192,8 +156,7 @@ def test_destroy_refuses_while_something_launches_from_an_image_then_finishes_on
         engine.destroy()
 
     message = failed.value.errors[0].details
-    region = "ap-shanghai" if user == "copy region" else "ap-guangzhou"
-    assert f"In use: {image} in {region}: {named}." in message
+    assert f"In use: {named}." in message
     assert "something still launches from 1 of its 4 image(s)" in message and "none of them was deleted" in message
     assert "run `pulumi destroy` again" in message and "retain_on_delete=True" in message
     assert images(emulator.control) == before and "DeleteImages" not in actions(emulator.control)
