@@ -6,7 +6,6 @@ The host cannot be configured, so the provider adjusts it from inside when its m
 - the engine's Cancel (the first Ctrl-C) throws the process's Cancellation instead of doing nothing;
 - Diff answers carry the provider's detailed diff (the stock host drops it), so `pulumi preview --json` marks
   replacing properties `update-replace`;
-- a Read without the pickled provider (an import: `import_=` or `pulumi import`) fails with a message, not a KeyError;
 - the process ends when the engine that started it is gone (a killed CLI), instead of lingering.
 It also tells the provider what the host knows: the engine's address and the request each thread serves.
 Anywhere else (tests, `pulumi.runtime` mocks) and on a host whose internals differ, nothing is changed.
@@ -33,17 +32,11 @@ from .cloud.errors import CvmImageError
 
 MAX_CONCURRENT_OPERATIONS = 256
 SERVICE = "pulumirpc.ResourceProvider"
-PROVIDER_KEY = "__provider"
 ENGINE_CHECK_SECONDS = 2.0
 ENGINE_MISSES_TO_EXIT = 3
 RESOURCE_REQUESTS = (
     provider_pb2.CreateRequest, provider_pb2.ReadRequest, provider_pb2.UpdateRequest, provider_pb2.DeleteRequest,
     provider_pb2.DiffRequest,
-)
-NO_IMPORT = (
-    "A CvmImage cannot be imported with `pulumi import` or the `import_` resource option: the engine's Read for an "
-    "import carries no provider to read it with (pulumi/pulumi#16175). Declare the image with "
-    "adopt_image='<its id or exact name>' instead (README: \"Adopting existing images\"), and remove `import_`."
 )
 _detail = threading.local()
 
@@ -54,7 +47,6 @@ def adapt() -> None:
         return
     server_module.traceback = SimpleNamespace(format_exc=_format_for_user)
     _wrap(server_module, "proto", _WithDetailedDiff)
-    _wrap(server_module, "get_provider", _refusing_imports)
     for state in _grpc_server_states():
         _lift_worker_cap(state)
         _handle_cancel(state)
@@ -104,15 +96,6 @@ class _DiffResponseWithDetail:
             fields["detailedDiff"] = {key: provider_pb2.PropertyDiff(kind=kinds.Value(kind), inputDiff=True) for key, kind in detailed.items()}
             fields["hasDetailedDiff"] = True
         return self._message(**fields)
-
-
-def _refusing_imports(get_provider: Any) -> Any:
-    def get_provider_or_refuse(props: dict[str, Any], config: dict[str, Any]) -> Any:
-        if PROVIDER_KEY not in props:
-            raise CvmImageError(NO_IMPORT)
-        return get_provider(props, config)
-
-    return get_provider_or_refuse
 
 
 def _exit_when_gone(address: str) -> None:

@@ -1,7 +1,7 @@
 """CvmImage: a CVM custom image made from an instance's disks with CreateImage."""
 
 import pickle
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import pulumi
 import pulumi.dynamic
@@ -64,6 +64,7 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
     previous_image_ids: pulumi.Output[list[str]]  # the retained versions, newest first (README: Versions and rollback)
 
     def __init__(self, resource_name: str, args: CvmImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args, opts = _import_as_adoption(args, opts)
         # Not dataclasses.asdict: it deep-copies values, and Outputs must be passed as they are.
         inputs = {f.name: getattr(args, f.name) for f in fields(args) if getattr(args, f.name) is not None}
         props = {**inputs, **{key: None for key in OUTPUT_KEYS}}
@@ -72,3 +73,17 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
         finally:
             for name, method in _PICKLER_METHODS.items():
                 setattr(pickle._Pickler, name, method)
+
+
+def _import_as_adoption(
+    args: CvmImageArgs, opts: pulumi.ResourceOptions | None
+) -> tuple[CvmImageArgs, pulumi.ResourceOptions | None]:
+    """`import_=<image>` is taken as `adopt_image=<image>`: the engine's import Read carries no provider for a dynamic
+    resource (pulumi/pulumi#16175), while a create that adopts the image takes it over (README: Adopting existing
+    images). Removing `import_` afterwards changes nothing, as with adopt_image."""
+    if opts is None or not opts.import_:
+        return args, opts
+    adopted = args if args.adopt_image is not None else replace(args, adopt_image=opts.import_)
+    without_import = pulumi.ResourceOptions.merge(opts, None)
+    without_import.import_ = None
+    return adopted, without_import

@@ -66,11 +66,12 @@ def _over_count(olds: dict[str, Any], news: dict[str, Any]) -> bool:
 
 
 def _kind(old: Any, new: Any, unknown: bool) -> str:
+    """As the engine's own input diff names a change: by whether the property is there at all (false is a value)."""
     if unknown:
         return "UPDATE"
-    if _empty_as_none(old) is None:
+    if old is None:
         return "ADD"
-    return "DELETE" if _empty_as_none(new) is None else "UPDATE"
+    return "DELETE" if new is None else "UPDATE"
 
 
 def _empty_as_none(value: Any) -> Any:

@@ -75,7 +75,9 @@ class ImageService:
                 image = self._built(image_id, inputs, ref, deadline)
         except CvmImageError as error:
             restarted = self._power.finish_after_failure(hold, inputs, ref)
-            raise (CvmImageError(f"{error} {restarted}") if restarted else error) from None
+            if restarted and not isinstance(error, PreviousVersion):  # that one the caller handles: keep its type
+                raise CvmImageError(f"{error} {restarted}") from None
+            raise
         with translated("StartInstances", ref, f"Instance {inputs.instance_id} was left STOPPED: start it yourself."):
             self._power.finish(hold, inputs, ref, deadline)
         if own is not None and claim_of(own):

@@ -44,7 +44,7 @@ def test_a_rename_and_a_new_description_update_in_place_showing_old_and_new_valu
     assert (web["ImageName"], web["ImageDescription"]) == ("test-web-2026", "nginx on TencentOS")
 
 
-def test_a_replacement_that_keeps_the_name_deletes_the_old_image_first(deployed: CliProject, emulator: Any) -> None:
+def test_a_replacement_that_keeps_the_name_builds_first_then_swaps_names(deployed: CliProject, emulator: Any) -> None:
     old = state_ids(deployed.images())["web-image"]
     declare(deployed, web={"instanceId": "ins-emu00003"})  # same image_name
 
@@ -54,14 +54,15 @@ def test_a_replacement_that_keeps_the_name_deletes_the_old_image_first(deployed:
     assert diff_block(preview, "web-image") == ("replace", ['~ instance_id: "ins-emu00001" => "ins-emu00003"'])
     assert actions(emulator.control) == []
     plain = deployed.preview()  # the one-line display names the property and shows the order of the two steps
-    assert first_line_index(plain, "web-image delete original") < first_line_index(plain, "web-image create replacement")
+    assert first_line_index(plain, "web-image create replacement") < first_line_index(plain, "web-image delete original")
     assert "[diff: ~instance_id]" in plain.stdout
 
     up = deployed.up()
 
     assert summary(up) == {"replaced": 1, "unchanged": 4}
-    assert mutations(emulator.control) == ["DeleteImages", "CreateImage"]
-    assert first_line_index(up, "web-image deleted original") < first_line_index(up, "web-image creating replacement")
+    # Built under a pending name, the old image retired and the new one renamed, then the old one deleted.
+    assert mutations(emulator.control) == ["CreateImage", "ModifyImageAttribute", "ModifyImageAttribute", "DeleteImages"]
+    assert first_line_index(up, "web-image creating replacement") < first_line_index(up, "web-image deleted original")
     new = state_ids(deployed.images())["web-image"]
     assert new != old and old not in images(emulator.control)
     assert images(emulator.control)[new]["ImageName"] == "test-web"
@@ -91,16 +92,17 @@ def test_a_replacement_with_a_new_name_creates_the_new_image_first(deployed: Cli
 
 
 def test_creation_only_flags_change_nothing(deployed: CliProject, emulator: Any) -> None:
-    declare(
-        deployed,
-        web={"forcePoweroff": True, "sysprep": True, "reboot": True},
-        api={"forcePoweroff": False, "sysprep": False, "reboot": False},
-    )
+    # Two declarations: live_image and wait_for_poweroff cannot go with a forced or rebooting stop.
+    for web, api in (
+        ({"forcePoweroff": True, "sysprep": True, "reboot": True}, {"forcePoweroff": False, "sysprep": False, "reboot": False}),
+        ({"waitForPoweroff": True, "reboot": False}, {"liveImage": True, "forcePoweroff": False}),
+    ):
+        declare(deployed, web=web, api=api)
 
-    preview = deployed.preview("--diff", "--expect-no-changes")  # exits non-zero if anything would change
+        preview = deployed.preview("--diff", "--expect-no-changes")  # exits non-zero if anything would change
 
-    assert summary(preview) == {"unchanged": 5}
-    assert diff_names(preview) == []
+        assert summary(preview) == {"unchanged": 5}
+        assert diff_names(preview) == []
     assert actions(emulator.control) == []
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from components.operations.power import STOPPED_FOR_TAG_PREFIX
 from tests.cli.conftest import IMAGE_TYPE, CliProject
 from tests.engine.cvm_stack import images
 
@@ -24,6 +25,7 @@ BUILD_SECONDS = 40.0
 UP = ("up", "--yes", "--non-interactive", "--skip-preview")
 PROGRESS = re.compile(r"image (img-[a-z0-9]+): ([A-Z]+) after (\d+)s")
 NAMES = {"web-image": "test-web", "api-image": "test-api"}  # the `project` fixture's images
+RUNNING_BUILDER = "ins-emu00002"  # test-api's instance: RUNNING, stopped by the provider for its image
 
 
 class Running:
@@ -101,6 +103,33 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def assert_builder_back(emulator: Any) -> None:
+    """The running builder the api image stopped is RUNNING again, and no record of the stop is left on it."""
+    deadline = time.monotonic() + 30
+    while True:
+        builder = next(i for i in emulator.control.state()["instances"] if i["InstanceId"] == RUNNING_BUILDER)
+        if builder["InstanceState"] == "RUNNING":
+            break
+        assert time.monotonic() < deadline, f"builder left {builder['InstanceState']}"
+        time.sleep(0.2)
+    assert not [tag for tag in builder["Tags"] if tag["Key"].startswith(STOPPED_FOR_TAG_PREFIX)]
+
+
 def kill(pids: list[int]) -> None:
     for pid in pids:
         try:
@@ -154,11 +183,12 @@ def test_ctrl_c_during_a_create_ends_the_up_within_seconds_and_the_next_up_adopt
 
     project.up()
 
-    # Each name is taken, by an image carrying this resource's marker tag: adopted, not made again.
+    # Each name is taken, by an image carrying this resource's marks: adopted, not made again.
     assert create_errors(emulator) == ["InvalidImageName.Duplicate"] * 2
     assert emulator_images(emulator) == {image_id: (name, "NORMAL") for image_id, (name, _) in left.items()}
     assert state_ids(project) == {resource: image_id for image_id, (name, _) in left.items()
                                   for resource, declared in NAMES.items() if declared == name}
+    assert_builder_back(emulator)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the CLI's plugin processes through /proc")
@@ -169,9 +199,15 @@ def test_after_the_cli_is_killed_mid_create_cancel_refresh_and_up_converge(proje
     try:
         running.wait_for_progress(*NAMES)
         plugins = descendants(running.process.pid)
+        providers = [pid for pid in plugins if "pulumi.dynamic" in cmdline(pid)]
+        assert providers, "no provider process found below the CLI"
         os.killpg(running.process.pid, signal.SIGKILL)
         running.finish(timeout=30)
-        kill(plugins)  # the language host and provider server of the killed CLI: nobody is left to answer
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in providers):  # the provider notices its engine is gone and ends
+            assert time.monotonic() < deadline, f"provider processes {providers} outlived the killed CLI by 30 s"
+            time.sleep(0.5)
+        kill(plugins)  # the language host of the killed CLI
         left = emulator_images(emulator)
 
         locked = project.up(check=False)
@@ -192,6 +228,7 @@ def test_after_the_cli_is_killed_mid_create_cancel_refresh_and_up_converge(proje
         assert sorted(left.values()) == [("test-api", "CREATING"), ("test-web", "CREATING")]
         assert emulator_images(emulator) == {image_id: (name, "NORMAL") for image_id, (name, _) in left.items()}
         assert sorted(state_ids(project).values()) == sorted(left)
+        assert_builder_back(emulator)
     finally:
         if running.process.poll() is None:
             os.killpg(running.process.pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from components.cloud.cancel import Cancellation, Cancelled
 from components.cloud.client import CvmApi
@@ -20,7 +21,8 @@ from tests.engine.cvm_stack import actions, emulator_config, images
 from tests.engine.host import ProviderError
 
 BUILT = lambda image: image is not None and image["ImageState"] != "CREATING"  # noqa: E731 - seen, and done
-PROMPTLY = 3.0  # seconds from Cancel to the operation's end, on a loaded 2-core machine; the waits cut short are 20 s+
+PROMPTLY = 3.0  # seconds from Cancel to the operation's end, on a loaded 2-core machine
+LONG_SLEEP = 10.0  # a backoff sleep this long, cut short by a Cancel, ends well within PROMPTLY: proof it was cut
 
 
 def cancel_after(cancellation: Cancellation, seconds: float) -> list[float]:
@@ -44,6 +46,46 @@ def test_a_backoff_sleep_ends_as_soon_as_the_update_is_cancelled() -> None:
         policy.sleep(20)
 
     assert time.monotonic() - thrown[0] < PROMPTLY
+
+
+class LongSleepsOnly(Cancellation):
+    """The retry policy's sleeps, recorded as (seconds asked, seconds slept). A sleep shorter than LONG_SLEEP returns
+    at once (only the long one matters here); the first long one sets `sleeping` and really sleeps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeps: list[tuple[float, float]] = []
+        self.sleeping = threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < LONG_SLEEP:
+            self.sleeps.append((seconds, 0.0))
+            return
+        started = time.monotonic()
+        self.sleeping.set()
+        try:
+            super().sleep(seconds)
+        finally:
+            self.sleeps.append((seconds, time.monotonic() - started))
+
+
+def always_throttled() -> None:
+    raise TencentCloudSDKException("RequestLimitExceeded", "slow down", "req-1")
+
+
+def test_a_retried_call_in_backoff_stops_sleeping_at_the_cancel() -> None:
+    """Full jitter draws most sleeps shorter than PROMPTLY, and a short sleep ends by itself: this cancels during a
+    sleep of LONG_SLEEP or more, so only a sleep that the Cancel cut short can end in time."""
+    cancellation = LongSleepsOnly()
+    join = run_in_thread(lambda: retrying(Deadline.after(600), cancellation=cancellation)(always_throttled))
+    assert cancellation.sleeping.wait(30), "no backoff of LONG_SLEEP s or more in 30 s"
+
+    cancellation.cancel()
+    seconds, error = join(30)
+
+    asked, slept = cancellation.sleeps[-1]
+    assert isinstance(error, Cancelled)
+    assert asked >= LONG_SLEEP and slept < PROMPTLY and seconds < PROMPTLY
 
 
 def test_no_attempt_starts_once_the_update_is_cancelled() -> None:
@@ -95,14 +137,19 @@ def test_cancel_ends_a_create_waiting_for_its_image_and_says_the_next_up_adopts_
 
 
 def test_cancel_ends_a_create_in_retry_backoff(emulator) -> None:
+    """Through the host: the create in backoff ends, with no attempt after the Cancel but the one under way. Its
+    sleep is a draw from [0, 4 s] or more and may end by itself (test_a_retried_call_in_backoff_stops_sleeping_at_the_cancel
+    shows that one is cut short)."""
     emulator.control.set_faults([{"action": "CreateImage", "kind": "throttle"}])
     with cvm_host(emulator) as host:
         join = run_in_thread(lambda: host.create(image_urn("web-image"), image_inputs(STOPPED, "web-base")))
-        eventually(lambda: actions(emulator.control).count("CreateImage") >= 5, timeout=30)  # backoff now ~4 s
+        eventually(lambda: actions(emulator.control).count("CreateImage") >= 5, timeout=30)
+        attempts = actions(emulator.control).count("CreateImage")
         host.cancel()
         seconds, error = join(60)
 
     assert seconds < PROMPTLY
+    assert actions(emulator.control).count("CreateImage") <= attempts + 1
     assert isinstance(error, ProviderError)
     assert error.details == (
         "Cancelled during CreateImage for image 'web-base' in ap-guangzhou. "

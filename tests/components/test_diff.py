@@ -54,6 +54,10 @@ def test_new_provider_code_alone_is_no_change():
         {"reboot": False},
         {"force_poweroff": True, "sysprep": True, "reboot": False},
         {"adopt_image": "img-abcd1234"},
+        {"live_image": True},
+        {"wait_for_poweroff": True},
+        {"live_image": True, "force_poweroff": None, "reboot": None},
+        {"wait_for_poweroff": True, "force_poweroff": None, "reboot": False},
     ],
 )
 def test_creation_only_settings_are_no_change(changes):
@@ -86,6 +90,7 @@ def test_the_detailed_diff_marks_replacing_properties():
     assert detailed(data_disk_ids=None) == {"data_disk_ids": "DELETE_REPLACE"}
     assert detailed(instance_id=UNKNOWN) == {"instance_id": "UPDATE_REPLACE"}
     assert detailed(tags=None, image_description=None) == {"tags": "DELETE", "image_description": "DELETE"}
+    assert detailed(delete_bound_snapshots=True) == {"delete_bound_snapshots": "UPDATE"}  # false is a value, not nothing
     assert detailed(copy_to_regions=["ap-shanghai"]) == {"copy_to_regions": "ADD"}
     assert diff_image({**OLD, "data_disk_ids": None}, {**INPUTS, "data_disk_ids": ["disk-aaaa1111"]}).detailed == {
         "data_disk_ids": "ADD_REPLACE"

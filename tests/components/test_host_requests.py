@@ -1,5 +1,5 @@
 """What the provider takes from the engine's requests beyond their properties, through the stock host: the detailed
-diff `preview --json` shows, the per-operation custom timeout, an import's Read, and the engine going away (issue 18)."""
+diff `preview --json` shows, the per-operation custom timeout, and the engine going away (issue 18)."""
 
 from __future__ import annotations
 
@@ -38,20 +38,6 @@ def test_a_custom_create_timeout_shorter_than_the_build_ends_the_create_and_says
     assert elapsed < 15  # the 3 s timeout, not wait_timeout_minutes' 60 minutes nor the 30 s build
     assert "is still CREATING when the resource's customTimeouts create (3 s) ran out" in details
     assert "The next `pulumi up` adopts it and waits again" in details
-
-
-def test_an_import_read_without_the_provider_names_adopt_image_instead_of_a_traceback(emulator: Any) -> None:
-    """What `import_=` (and `pulumi import`) sends: a Read with the id and nothing else."""
-    with cvm_host(emulator) as host:
-        warm_up(host)  # the host is adapted once the provider's module is loaded
-        try:
-            host.read(image_urn("web-image"), "img-00000001", {}, {})
-        except ProviderError as error:
-            details = error.details
-        else:
-            raise AssertionError("an import's Read succeeded without a provider")
-
-    assert "cannot be imported" in details and "adopt_image" in details and "Traceback" not in details
 
 
 def test_the_provider_process_ends_when_its_engine_is_gone(emulator: Any) -> None:

@@ -8,14 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from components.cloud.client import DESCRIBE_LIMIT, CvmApi
+from components.cloud.client import CvmApi
 from components.cloud.errors import CvmImageError
 from components.cloud.retry import Deadline
 from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
+from tests.components.emulator_clock import HELD, emulator_clock  # noqa: F401 - a fixture
 from tests.components.emulator_helpers import STOPPED, calls, make_images, provider_marks, today_without_lags
+from tests.components.host_helpers import eventually
 
-PAST_A_PAGE = DESCRIBE_LIMIT + 5
+API_PAGE = 100  # DescribeImages' documented maximum: Limit, and ids a request (the oracle, not the code's constant)
+PAST_A_PAGE = API_PAGE + 5
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ def test_adopting_by_exact_name_finds_the_image_on_a_later_page(crowded, checked
 
     assert result.id == exact
     pages = name_lookups(emulator)
-    assert len(pages) >= 2 and all(page["params"]["Limit"] <= DESCRIBE_LIMIT for page in pages)
+    assert len(pages) >= 2 and all(page["params"]["Limit"] <= API_PAGE for page in pages)
     assert calls(emulator, "CreateImage") == []
 
 
@@ -70,7 +73,7 @@ def test_a_foreign_image_on_a_later_page_is_named_in_the_error(crowded, checked,
 
 def test_describe_images_pages_ids_by_100(emulator, cvm_client):
     today_without_lags(emulator, image_build_seconds=0)
-    ids = make_images(cvm_client, [f"many-{n:03d}" for n in range(2 * DESCRIBE_LIMIT + 10)])
+    ids = make_images(cvm_client, [f"many-{n:03d}" for n in range(2 * API_PAGE + 10)])
     config = {"tencentcloud:secretId": emulator.secret_id, "tencentcloud:secretKey": emulator.secret_key, "cvmImage:endpoint": emulator.url}
     emulator.control.clear_requests()
 
@@ -81,31 +84,44 @@ def test_describe_images_pages_ids_by_100(emulator, cvm_client):
     assert sizes == [100, 100, 10]
 
 
-@pytest.mark.timeout(90)
-def test_more_than_100_images_baking_at_once_are_all_polled(emulator, cvm_client):
-    """One provider creating PAST_A_PAGE images at once polls them together: every poll must cover every id."""
-    today_without_lags(emulator, image_build_seconds=4)
-    instances = []
-    for count in (DESCRIBE_LIMIT, PAST_A_PAGE - DESCRIBE_LIMIT):  # RunInstances launches at most 100 at a time
-        launch = {"Placement": {"Zone": "ap-guangzhou-3"}, "InstanceCount": count}
-        instances += cvm_client.call_json("RunInstances", launch)["Response"]["InstanceIdSet"]
+def polled_together(emulator, image_ids: set[str]) -> bool:
+    """Some poll asked for all `image_ids`: a full page of 100 ids, sorted, followed at once by the rest (a poll asks
+    for every id it waits for, 100 a request, back to back). Single-image reads are left out."""
+    asked = [entry["params"].get("ImageIds") or [] for entry in calls(emulator, "DescribeImages")]
+    pages = [ids for ids in asked if len(ids) > 1]
+    return any(
+        len(page) == API_PAGE and sorted(after)[0] > sorted(page)[-1] and set(page) | set(after) == image_ids
+        for page, after in zip(pages, pages[1:])
+    )
+
+
+def test_more_than_100_images_baking_at_once_are_all_polled(emulator, emulator_clock, cvm_client):
+    """One provider creating PAST_A_PAGE images at once polls them together: a poll covers every id, 100 a request.
+    No image finishes before the test moves the clock, so all are waited for at once however slowly they start; a
+    poller that asked for only the first 100 would never ask for the others while those build."""
+    today_without_lags(emulator, image_build_seconds=HELD)
+    launch = {"Placement": {"Zone": "ap-guangzhou-3"}}
+    instances = [  # RunInstances launches at most 100 at a time
+        instance
+        for count in (API_PAGE, PAST_A_PAGE - API_PAGE)
+        for instance in cvm_client.call_json("RunInstances", {**launch, "InstanceCount": count})["Response"]["InstanceIdSet"]
+    ]
+    for instance in instances:  # PENDING -> STOPPED: imaged without a shutdown
+        emulator.control.patch_instance(instance, InstanceState="STOPPED")
     provider = configured_provider(emulator)
     inputs = [provider.check({}, {"instance_id": i, "image_name": f"bulk-{n:03d}"}).inputs for n, i in enumerate(instances)]
-    for instance in instances:  # PENDING -> RUNNING
-        emulator.control.patch_instance(instance, InstanceState="RUNNING")
 
     with ThreadPoolExecutor(max_workers=PAST_A_PAGE) as pool:
-        results = list(pool.map(provider.create, inputs))
+        creating = pool.map(provider.create, inputs)
+        try:
+            eventually(lambda: len(images_in(emulator)) == PAST_A_PAGE, timeout=60)
+            image_ids = {image["ImageId"] for image in images_in(emulator)}
+            eventually(lambda: polled_together(emulator, image_ids), timeout=30)
+        finally:
+            emulator_clock.shift += HELD  # every build done: the creates end, whatever happened above
+        results = list(creating)
 
     assert all(result.outs["image_state"] == "NORMAL" for result in results)
-    assert len({result.id for result in results}) == PAST_A_PAGE
+    assert {result.id for result in results} == image_ids
     requests = [entry for entry in calls(emulator, "DescribeImages") if entry["params"].get("ImageIds")]
-    assert all(len(entry["params"]["ImageIds"]) <= DESCRIBE_LIMIT for entry in requests)
-    # One poll asks for all the ids it waits for, sorted, 100 a request, back to back: a full page is followed by the
-    # next page, whose ids all sort after it. (Reads of a single image, e.g. right after its CreateImage, are left
-    # out.) All the images were CREATING together for 4 s, so some poll had more than a page. A poller that asked
-    # only for the first 100 would still get there in the end, once those had settled and left the poll: this is
-    # the check that bites.
-    pages = [sorted(entry["params"]["ImageIds"]) for entry in requests if len(entry["params"]["ImageIds"]) > 1]
-    assert any(len(page) == DESCRIBE_LIMIT and after[0] > page[-1] for page, after in zip(pages, pages[1:])), \
-        [len(page) for page in pages]
+    assert all(len(entry["params"]["ImageIds"]) <= API_PAGE for entry in requests)

@@ -56,14 +56,38 @@ def test_a_builder_that_never_powers_off_fails_at_the_deadline_naming_it(provide
     assert state_of(emulator, RUNNING) == "RUNNING"
 
 
+SHORT_WAIT = 0.25  # wait_timeout_minutes: 15 s, so a builder wrongly waited for fails here, not at pytest's timeout
+
+
 def test_a_builder_that_failed_to_launch_fails_at_once(provider, checked, emulator):
     emulator.control.patch_instance(RUNNING, InstanceState="LAUNCH_FAILED")
     started = time.monotonic()
     with pytest.raises(CvmImageError) as raised:
-        provider.create(checked(instance_id=RUNNING, image_name="dead", wait_for_poweroff=True))
+        provider.create(checked(instance_id=RUNNING, image_name="dead", wait_for_poweroff=True, wait_timeout_minutes=SHORT_WAIT))
 
     assert time.monotonic() - started < 10
     assert f"Builder instance {RUNNING} is LAUNCH_FAILED: it will never power itself off" in str(raised.value)
+    assert calls(emulator, "CreateImage") == []
+
+
+@pytest.mark.parametrize("state", ["SHUTDOWN", "TERMINATING"])
+def test_a_builder_that_can_never_power_off_fails_at_once(provider, checked, emulator, state):
+    """A builder stopped to be destroyed (SHUTDOWN) or being destroyed (TERMINATING) is not waited for."""
+    emulator.control.patch_instance(RUNNING, InstanceState=state)
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(checked(instance_id=RUNNING, image_name="dead", wait_for_poweroff=True, wait_timeout_minutes=SHORT_WAIT))
+
+    message = str(raised.value)
+    assert f"Builder instance {RUNNING} is {state}: it will never power itself off" in message
+    assert "Replace the builder" in message and calls(emulator, "CreateImage") == []
+
+
+def test_a_missing_builder_fails_at_once(provider, checked, emulator):
+    missing = "ins-zzzz9999"
+    with pytest.raises(CvmImageError) as raised:
+        provider.create(checked(instance_id=missing, image_name="dead", wait_for_poweroff=True, wait_timeout_minutes=SHORT_WAIT))
+
+    assert f"Builder instance {missing} is not found: it will never power itself off" in str(raised.value)
     assert calls(emulator, "CreateImage") == []
 
 

@@ -1,18 +1,19 @@
-"""The one retry policy, measured on the wire: backoff with jitter, the deadline kept, busy instances waited out.
+"""The one retry policy, measured on the wire: backoff, the deadline kept, busy instances waited out; and its jitter,
+on the waits it draws.
 
 Counts and gaps come from the emulator's request log. Each test has a short timeout of its own: a retry loop that
 ignores the deadline fails here in seconds instead of hanging the suite.
 """
 
+import random
 import time
 from datetime import datetime
 
 import pytest
+from tenacity import RetryCallState
 
-from components.cloud.client import CvmApi
 from components.cloud.errors import CvmImageError
-from components.cloud.retry import Deadline
-from components.cloud.settings import resolve_settings
+from components.cloud.retry import Deadline, retrying
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of, later, today_without_lags
 
@@ -58,26 +59,35 @@ def test_permanent_throttling_is_backed_off_and_stops_at_the_deadline(emulator):
     assert images_in(emulator) == []
 
 
-@pytest.mark.timeout(30)
-def test_the_backoff_is_jittered_two_runs_wait_differently(emulator):
-    """Full jitter: two clients throttled the same way must not retry in lockstep."""
-    emulator.control.set_faults([{"action": "DescribeImages", "kind": "throttle"}])
-    config = {"tencentcloud:secretId": emulator.secret_id, "tencentcloud:secretKey": emulator.secret_key, "cvmImage:endpoint": emulator.url}
-    api = CvmApi(resolve_settings(config))
+DRAWS = 2000
 
-    runs = []
-    for _ in range(2):
-        emulator.control.clear_requests()
-        with pytest.raises(Exception, match="RequestLimitExceeded"):
-            api.call("DescribeImages", {"Limit": 1}, Deadline.after(2.0))
-        runs.append(gaps(calls(emulator, "DescribeImages")))
 
-    print("gaps of the two runs:", [[round(gap, 3) for gap in run] for run in runs])
-    first, second = runs
-    assert len(first) >= 2 and len(second) >= 2  # each run really retried
-    # Jitter draws each wait anew from [0, 0.25 s * 2^n]: some pair of waits differs by far more than the log's 1 ms
-    # resolution. Waits without jitter would match within the scheduler's noise.
-    assert len(first) != len(second) or max(abs(a - b) for a, b in zip(first, second)) > 0.03
+def drawn_waits(seed: int, attempt: int) -> list[float]:
+    """DRAWS waits the retry policy would sleep after failed attempt `attempt`, drawn from Python's random (which
+    tenacity draws from) seeded with `seed`: the same numbers on every run."""
+    policy = retrying(Deadline.after(60))
+    state = RetryCallState(policy, None, (), {})
+    state.attempt_number = attempt
+    saved = random.getstate()
+    random.seed(seed)
+    try:
+        return [policy.wait(state) for _ in range(DRAWS)]
+    finally:
+        random.setstate(saved)
+
+
+@pytest.mark.parametrize("attempt", range(1, 11))
+def test_the_backoff_is_jittered_two_runs_wait_differently(attempt):
+    """Full jitter: each wait is drawn anew from [0, 0.25 s * 2^(n-1)] (at most 20 s), so two clients throttled the
+    same way do not retry in lockstep."""
+    window = min(20.0, 0.25 * 2 ** (attempt - 1))
+    first, second = drawn_waits(1, attempt), drawn_waits(2, attempt)
+
+    assert first != second
+    for waits in (first, second):
+        assert all(0 <= wait <= window for wait in waits)
+        assert min(waits) < 0.05 * window and max(waits) > 0.95 * window  # the whole window, not one point of it
+        assert len(set(waits)) == DRAWS
 
 
 @pytest.mark.timeout(30)
@@ -86,6 +96,7 @@ def test_the_backoff_is_jittered_two_runs_wait_differently(emulator):
     [
         ("PENDING", "OperationDenied.InstanceOperationInProgress"),  # an instance still launching
         ("STOPPING", "UnsupportedOperation.InstanceStateStopping"),  # today's answer for an instance in transition
+        ("STARTING", "UnsupportedOperation.InstanceStateStarting"),
     ],
 )
 def test_an_instance_busy_or_in_transition_is_waited_out(emulator, checked, state, code):
