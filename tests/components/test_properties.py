@@ -60,6 +60,9 @@ valid_inputs = st.fixed_dictionaries(
         "delete_bound_snapshots": flexible_bools,
         "wait_timeout_minutes": st.one_of(st.integers(1, 1440), st.floats(0, 1440, exclude_min=True)),
         "adopt_image": st.one_of(shaped_id("img"), image_names.filter(lambda name: not name.startswith("img-"))),
+        "keep_previous": st.one_of(st.integers(0, 100), st.integers(0, 100).map(float)),
+        "rollback_to": shaped_id("img"),
+        "delete_in_use": flexible_bools,
     },
 )
 # ... or with one thing wrong: an unknown key, a malformed id, an over-long name.
