@@ -22,6 +22,7 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
+from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
@@ -53,10 +54,14 @@ class Emulator:
     def control(self) -> EmulatorControl:
         return EmulatorControl(self.url)
 
-    def client(self) -> CvmClient:
-        endpoint = self.url.removeprefix("http://")
-        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
-        return CvmClient(Credential(_DEFAULTS.secret_id, _DEFAULTS.secret_key), REGION, profile)
+    def client(self, region: str = REGION) -> CvmClient:
+        return CvmClient(Credential(_DEFAULTS.secret_id, _DEFAULTS.secret_key), region, self._profile())
+
+    def autoscaling(self, region: str = REGION) -> AutoscalingClient:
+        return AutoscalingClient(Credential(_DEFAULTS.secret_id, _DEFAULTS.secret_key), region, self._profile())
+
+    def _profile(self) -> ClientProfile:
+        return ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=self.url.removeprefix("http://")))
 
     def provider_config(self) -> dict[str, str]:
         """The stack config the engine sends to Configure for the `local` stack."""

@@ -17,6 +17,7 @@ class GoldenImage(pulumi.ComponentResource):
     image_id: pulumi.Output[str]
     instance_id: pulumi.Output[str]
     copies: pulumi.Output[dict[str, str]]  # region -> id of the image's copy there (copy_to_regions)
+    previous_image_ids: pulumi.Output[list[str]]  # the retained versions, newest first (keep_previous)
 
     def __init__(self, name: str, args: GoldenImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cvm-images:index:GoldenImage", name, None, opts)
@@ -27,7 +28,11 @@ class GoldenImage(pulumi.ComponentResource):
         self.image_id = image.image_id
         self.instance_id = pulumi.Output.from_input(instance_id)
         self.copies = image.copies
-        self.register_outputs({"image_id": self.image_id, "instance_id": self.instance_id, "copies": self.copies})
+        self.previous_image_ids = image.previous_image_ids
+        self.register_outputs({
+            "image_id": self.image_id, "instance_id": self.instance_id, "copies": self.copies,
+            "previous_image_ids": self.previous_image_ids,
+        })
 
 
 def _builder(name: str, args: GoldenImageArgs, opts: pulumi.ResourceOptions) -> tencentcloud.instance.Instance:

@@ -25,13 +25,15 @@ from .cloud.client import CvmApi
 from .cloud.errors import CvmImageError, ImageRef
 from .cloud.retry import Deadline
 from .cloud.settings import CONFIG_KEYS, resolve_region, resolve_settings
-from .model.diff import diff_image
+from .model.diff import diff_image, rollback_failures
 from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, INPUT_KEYS, OUTPUT_KEYS, ImageInputs, validate_inputs
 from .operations.regions import Regions
 from .operations.distribution import Distributor
 from .operations.facts import live_outputs, user_tags
 from .operations.images import ImageService
 from .operations.lifecycle import ImageLifecycle, Predecessor
+from .operations.retention import Policy, Retention
+from .operations.usage import Usage
 from .progress import ProgressLog
 from .waiting.poller import ImagePoller
 
@@ -48,8 +50,9 @@ class CvmImageProvider(ResourceProvider):
         self._config: dict[str, str] = {}
         self._lifecycle: ImageLifecycle | None = None
         self._lock = threading.Lock()
-        # URN -> the image its record in the stack holds, for every resource this process diffed: the engine creates
-        # or deletes a resource it has diffed only to replace it (it never tells the provider so otherwise).
+        # URN -> the image its record in the stack holds, for every resource this process diffed with a change that
+        # was not updated in place: the engine creates or deletes such a resource only to replace it (it never tells
+        # the provider so otherwise).
         self._diffed: dict[str, Predecessor] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -61,30 +64,36 @@ class CvmImageProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = _user_inputs(news)
-        inputs, failures = validate_inputs(props, _unknown_keys(props), resolve_region(self._config))
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props, unknown = _user_inputs(news), _unknown_keys(news)
+        inputs, failures = validate_inputs(props, unknown, resolve_region(self._config))
+        failures = failures or rollback_failures(_user_inputs(olds), inputs, unknown)
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if (urn := _urn(host.serving_request())) is not None:
-            with self._lock:
-                self._diffed[urn] = Predecessor(id_, dict(olds))
         result = diff_image(olds, news, _unknown_keys(news))
         if not result.changed:
             return DiffResult(changes=False)
+        if (urn := _urn(host.serving_request())) is not None:
+            with self._lock:
+                self._diffed[urn] = Predecessor(id_, dict(olds))
         host.detail_next_diff(result.detailed)  # the stock host would drop it; `preview --json` shows it
         return DiffResult(changes=True, replaces=list(result.replaces), delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs, request = _parse(props), host.serving_request()
         lifecycle = self._images()
+        urn = _urn(request) or ""
         with self._lock:
-            replacing = self._diffed.pop(_urn(request) or "", None)
+            replacing = self._diffed.pop(urn, None)
         created = lifecycle.create(inputs, self._ref(props, None, request), _deadline(inputs.wait_timeout_minutes, request, "create"), replacing)
+        if replacing is not None and not replacing.parked:  # the engine deletes its record next
+            replacing.successor = Policy.of(inputs)
+            with self._lock:
+                self._diffed[urn] = replacing
         outputs = {
-            **_dump(inputs), **live_outputs(created.image),
-            "request_id": created.request_id, "copies": created.copies, "claim": created.claim,
+            **_dump(inputs), **live_outputs(created.image), "request_id": created.request_id, "copies": created.copies,
+            "claim": created.claim, "previous_image_ids": created.previous,
         }
         return CreateResult(created.image["ImageId"], outputs)
 
@@ -102,17 +111,21 @@ class CvmImageProvider(ResourceProvider):
         }
         inputs = {key: value for key, value in {**props, **live}.items() if key in INPUT_KEYS and value is not None}
         outputs = {
-            **inputs, **live_outputs(image),
-            "request_id": props.get("request_id"), "copies": live["copies"], "claim": props.get("claim"),
+            **inputs, **live_outputs(image), "request_id": props.get("request_id"), "copies": live["copies"],
+            "claim": props.get("claim"), "previous_image_ids": live["previous_image_ids"],
         }
         return ReadResult(id_, outputs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs, request = _parse(news), host.serving_request()
         deadline = _deadline(inputs.wait_timeout_minutes, request, "update")
-        copies, claim = self._images().update(olds, inputs, self._ref(news, id_, request), deadline)
+        with self._lock:
+            self._diffed.pop(_urn(request) or "", None)  # updated in place: not a replacement
+        updated = self._images().update(olds, inputs, self._ref(news, id_, request), deadline)
         kept = {key: olds[key] for key in OUTPUT_KEYS if key in olds}
-        return UpdateResult({**kept, **_dump(inputs), "copies": copies, "claim": claim})
+        return UpdateResult({
+            **kept, **_dump(inputs), "copies": updated.copies, "claim": updated.claim, "previous_image_ids": updated.previous,
+        })
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         request = host.serving_request()
@@ -120,11 +133,15 @@ class CvmImageProvider(ResourceProvider):
         deadline = _deadline(props.get("wait_timeout_minutes"), request, "delete")
         with self._lock:
             replacing = self._diffed.get(_urn(request) or "")
-        if replacing is not None and replacing.image_id == id_:  # delete before replace: keep it until the new one is made
+            if replacing is not None and replacing.image_id == id_ and replacing.successor is not None:
+                del self._diffed[_urn(request) or ""]
+        if replacing is None or replacing.image_id != id_:
+            lifecycle.delete(props, ref, deadline)
+        elif replacing.successor is not None:  # replaced: its successor's create has finished
+            lifecycle.delete(props, ref, deadline, replacing.successor)
+        else:  # delete before replace: keep it until the new one is made
             lifecycle.park(props, ref, deadline)
             replacing.parked = True
-            return
-        lifecycle.delete(props, ref, deadline)
 
     def _images(self) -> ImageLifecycle:
         """The process's image lifecycle, built on first use from the config the engine sent."""
@@ -133,7 +150,11 @@ class CvmImageProvider(ResourceProvider):
                 api = CvmApi(resolve_settings(self._config))
                 progress = ProgressLog(host.engine_address())
                 service = ImageService(api, ImagePoller(api, report=progress.report), warn=progress.warn)
-                self._lifecycle = ImageLifecycle(service, Distributor(Regions(service, api, progress.report)))
+                regions = Regions(service, api, progress.report)
+                usage = Usage(regions)
+                distributor = Distributor(regions, usage)
+                retention = Retention(service, regions, distributor, usage, warn=progress.warn)
+                self._lifecycle = ImageLifecycle(service, distributor, retention)
             return self._lifecycle
 
     def _ref(self, props: dict[str, Any], image_id: str | None, request: Any) -> ImageRef:

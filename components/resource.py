@@ -32,6 +32,9 @@ class CvmImageArgs:
     share_copies: pulumi.Input[bool] | None = None
     image_family: pulumi.Input[str] | None = None
     deprecated: pulumi.Input[bool] | None = None
+    keep_previous: pulumi.Input[int] = 0
+    rollback_to: pulumi.Input[str] | None = None
+    delete_in_use: pulumi.Input[bool] = False
 
 
 # pulumi.dynamic's serialize_provider patches these pickle._Pickler methods on every call and never restores them:
@@ -58,6 +61,7 @@ class CvmImage(pulumi.dynamic.Resource, module="cvm", name="Image"):
     snapshot_ids: pulumi.Output[list[str]]
     copies: pulumi.Output[dict[str, str]]  # region -> id of the image's copy there
     claim: pulumi.Output[str]  # the token this resource's record holds on the image (README: Adopting existing images)
+    previous_image_ids: pulumi.Output[list[str]]  # the retained versions, newest first (README: Versions and rollback)
 
     def __init__(self, resource_name: str, args: CvmImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args, opts = _import_as_adoption(args, opts)

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, FlexibleBool
+from .model.inputs import DEFAULT_WAIT_TIMEOUT_MINUTES, Count, FlexibleBool
 
 
 class _CamelModel(BaseModel):
@@ -58,6 +58,9 @@ class GoldenImageArgs(_CamelModel):
     share_copies: FlexibleBool | None = None
     image_family: str | None = None
     deprecated: FlexibleBool | None = None
+    keep_previous: Count = 0
+    rollback_to: str | None = None
+    delete_in_use: FlexibleBool = False
 
     @model_validator(mode="after")
     def _one_source(self) -> "GoldenImageArgs":

@@ -24,6 +24,7 @@ INSTANCE_TYPE: Final = "tencentcloud:Instance/instance:Instance"
 DEFAULT_ALLOWED_PATTERN: Final = "^[a-z0-9][a-z0-9-]*$"
 DEFAULT_REQUIRED_TAGS: Final = ("team",)
 DEFAULT_COPY_STACKS: Final = ("prod",)
+DEFAULT_VERSION_STACKS: Final = ("prod",)
 
 UNKNOWN: Final = object()
 
@@ -138,6 +139,31 @@ def validate_copy_regions(args: ResourceValidationArgs, report_violation: Report
         )
 
 
+def stacks_schema(default: Sequence[str], description: str) -> dict[str, Any]:
+    """The config property of a rule that judges only some stacks' images."""
+    return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+
+
+def validate_kept_versions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != IMAGE_TYPE:
+        return
+    config = args.get_config()
+    minimum = config.get("minimumKept")
+    stack = stack_of(args.urn)
+    if minimum is None or stack not in config.get("stacks", DEFAULT_VERSION_STACKS):
+        return
+    kept = known(args.props, "keep_previous") or 0
+    if not isinstance(kept, int | float) or kept >= minimum:  # unknown at preview, or not a number (check refuses it)
+        return
+    report_violation(
+        f"CvmImage '{args.name}' of stack {stack} keeps {kept:g} previous version(s), and {minimum:g} are required: "
+        "without one, a bad image can only be fixed by a new build. Set keep_previous to at least "
+        f"{minimum:g} (keepPrevious of its entry in stacks/Pulumi.{stack}.yaml; an update in place), so that "
+        "rollback_to can make the previous image current again in one `pulumi up`.",
+        None,
+    )
+
+
 POLICIES: Final[list[Policy]] = [
     ResourceValidationPolicy(
         name="image-name-convention",
@@ -189,12 +215,24 @@ POLICIES: Final[list[Policy]] = [
                     "items": {"type": "string"},
                     "description": "regions (other than the stack's own) every image must be copied to; unset: no check",
                 },
-                "stacks": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": list(DEFAULT_COPY_STACKS),
-                    "description": "the stacks whose images the rule applies to",
+                "stacks": stacks_schema(DEFAULT_COPY_STACKS, "the stacks whose images the rule applies to"),
+            }
+        ),
+    ),
+    ResourceValidationPolicy(
+        name="image-versions-kept",
+        description="A CVM image of the listed stacks keeps at least minimumKept previous versions to roll back to.",
+        validate=validate_kept_versions,
+        # Off until minimumKept is configured; advisory unless the config sets enforcementLevel.
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "minimumKept": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "how many replaced versions every image must keep (keep_previous); unset: no check",
                 },
+                "stacks": stacks_schema(DEFAULT_VERSION_STACKS, "the stacks that serve production, whose images the rule applies to"),
             }
         ),
     ),

@@ -6,16 +6,19 @@ from typing import Any
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
+from .autoscaling import AutoScalingApi
 from .retry import Deadline, retrying, tolerating
-from .sdk import credential, profile, sent
+from .sdk import PAGE_LIMIT, credential, paged, profile, sent
 from .settings import ApiSettings
 from .tags import TagApi
 
-DESCRIBE_LIMIT = 100  # DescribeImages' (and DescribeInstances') maximum page size and id count
+DESCRIBE_LIMIT = PAGE_LIMIT  # DescribeImages' (and DescribeInstances') maximum page size and id count
 TRUE_FALSE = {True: "true", False: "false"}
+_PRIVATE = {"Name": "image-type", "Values": ["PRIVATE_IMAGE"]}
 
 Image = dict[str, Any]
 Instance = dict[str, Any]
+LaunchTemplate = dict[str, Any]
 
 
 class CvmApi:
@@ -26,6 +29,7 @@ class CvmApi:
         self._settings = settings
         self._client = CvmClient(credential(settings), settings.region, profile(settings, settings.endpoint))
         self.tags = TagApi(settings)
+        self.autoscaling = AutoScalingApi(settings)
 
     def in_region(self, region: str) -> "CvmApi":
         """The same account and endpoint in another region (copies live in their destination region)."""
@@ -80,22 +84,37 @@ class CvmApi:
 
     def images_named(self, name: str, deadline: Deadline) -> list[Image]:
         """Private images whose name is exactly `name` (the API's name filter is a fuzzy match)."""
-        return [image for image in self._private_images_matching(name, deadline) if image.get("ImageName") == name]
+        filters = [{"Name": "image-name", "Values": [name]}, _PRIVATE]
+        return [image for image in self._images_matching(filters, deadline) if image.get("ImageName") == name]
 
-    def _private_images_matching(self, name: str, deadline: Deadline) -> Iterator[Image]:
-        filters = [{"Name": "image-name", "Values": [name]}, {"Name": "image-type", "Values": ["PRIVATE_IMAGE"]}]
-        offset = 0
-        while True:
-            params = {"Filters": filters, "Offset": offset, "Limit": DESCRIBE_LIMIT}
-            response = self.call("DescribeImages", params, deadline)
-            page = response.get("ImageSet") or []
-            yield from page
-            offset += len(page)
-            if not page or offset >= response.get("TotalCount", 0):
-                return
+    def images_tagged(self, tags: dict[str, str], deadline: Deadline) -> list[Image]:
+        """Private images that carry every one of these tags."""
+        filters = [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()] + [_PRIVATE]
+        return list(self._images_matching(filters, deadline))
 
-    def modify_image(self, image_id: str, name: str, description: str, deadline: Deadline) -> None:
-        params = {"ImageId": image_id, "ImageName": name, "ImageDescription": description}
+    def _images_matching(self, filters: list[dict[str, Any]], deadline: Deadline) -> Iterator[Image]:
+        return paged(self.call, "DescribeImages", {"Filters": filters}, "ImageSet", deadline)
+
+    def instances(self, deadline: Deadline) -> Iterator[Instance]:
+        """Every instance of the region: DescribeInstances has no image filter."""
+        return paged(self.call, "DescribeInstances", {}, "InstanceSet", deadline)
+
+    def launch_templates(self, deadline: Deadline) -> Iterator[LaunchTemplate]:
+        """Every launch template of the region (LaunchTemplateInfo)."""
+        return paged(self.call, "DescribeLaunchTemplates", {}, "LaunchTemplateSet", deadline)
+
+    def launch_template_versions(self, template_id: str, deadline: Deadline) -> Iterator[LaunchTemplate]:
+        """Every version of a launch template (LaunchTemplateVersionInfo: its image is in LaunchTemplateVersionData)."""
+        params = {"LaunchTemplateId": template_id}
+        return paged(self.call, "DescribeLaunchTemplateVersions", params, "LaunchTemplateVersionSet", deadline)
+
+    def modify_image(
+        self, image_id: str, name: str, description: str, deadline: Deadline, deprecated: bool | None = None
+    ) -> None:
+        """Name and description, and with `deprecated` the deprecation too, in one ModifyImageAttribute."""
+        params: dict[str, Any] = {"ImageId": image_id, "ImageName": name, "ImageDescription": description}
+        if deprecated is not None:
+            params["ImageDeprecated"] = deprecated
         self.call("ModifyImageAttribute", params, deadline)
 
     def delete_image(self, image_id: str, delete_snapshots: bool, deadline: Deadline) -> None:

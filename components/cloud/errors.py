@@ -371,3 +371,30 @@ def _api_message(exc: TencentCloudSDKException) -> str:
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
     return str(message or NO_MESSAGE).strip()[:500]
+
+
+_DETACH = (
+    "Detach them first: terminate those instances or launch them from another image, and point those launch template "
+    "versions and launch configurations at another image (or delete them)"
+)
+
+
+def destroy_in_use(ref: ImageRef, in_use: list[str], total: int) -> CvmImageError:
+    """Deleting the resource's images would break what launches from them: which images, by what, and the ways out."""
+    return CvmImageError(
+        f"DeleteImages for {ref.describe()} was not sent: something still launches from {len(in_use)} of its {total} "
+        f"image(s) (the current one, its retained versions and their copies), so none of them was deleted. In use: "
+        f"{'; '.join(in_use)}. {_DETACH}, then run `pulumi destroy` again. To keep the images instead, give the "
+        "resource the option retain_on_delete=True and run `pulumi up` before `pulumi destroy` (every version stays "
+        "in place); to delete them anyway, set delete_in_use: true."
+    )
+
+
+def copy_in_use(ref: ImageRef, in_use: list[str]) -> CvmImageError:
+    """A copy of a region removed from copy_to_regions still has something launching from it."""
+    return CvmImageError(
+        f"DeleteImages for {ref.describe()} was not sent: something still launches from its copy in a region removed "
+        f"from copy_to_regions, so no copy was deleted and the stack keeps the region. In use: {'; '.join(in_use)}. "
+        f"{_DETACH}, then run `pulumi up` again; or keep the region in copy_to_regions; or set delete_in_use: true "
+        "to delete the copy anyway."
+    )

@@ -49,12 +49,25 @@ def _parse_bool(value: Any) -> Any:
 FlexibleBool = Annotated[bool, BeforeValidator(_parse_bool)]
 
 
+def _not_a_bool(value: Any) -> Any:
+    """A count is a number: true/false (which Python would take as 1/0) is refused."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be a whole number, got {value}", {"value": repr(value)})
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_a_bool)]
+
+
 class Effect(str, Enum):
     """What a change to an input does (README: the diff table)."""
 
     REPLACE = "replace"  # a new image
     UPDATE = "update"  # changed in place, same image id
     CREATION = "creation"  # only steers creation (or taking over an image): a later change does nothing
+    # An image id other than the current one replaces the image by that retained version, without a build; removing
+    # it, or naming the current image, does nothing (so nothing flips back).
+    ROLLBACK = "rollback"
 
 
 def _has_control_characters(text: str) -> bool:
@@ -87,6 +100,12 @@ class ImageInputs(BaseModel):
     share_copies: Annotated[FlexibleBool | None, Effect.UPDATE] = None  # the copies are shared with the same accounts too
     image_family: Annotated[str | None, Effect.UPDATE] = None
     deprecated: Annotated[FlexibleBool | None, Effect.UPDATE] = None
+    # How many replaced versions stay (retired) after a replacement; the oldest beyond it are deleted.
+    keep_previous: Annotated[Count, Effect.UPDATE] = 0
+    # A retained version (one of previous_image_ids) to make current again without a build.
+    rollback_to: Annotated[str | None, Effect.ROLLBACK] = None
+    # Delete images even while instances, launch templates or launch configurations launch from them.
+    delete_in_use: Annotated[FlexibleBool, Effect.UPDATE] = False
 
     @field_validator("instance_id")
     @classmethod
@@ -218,6 +237,22 @@ class ImageInputs(BaseModel):
             )
         return value
 
+    @field_validator("keep_previous")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise PydanticCustomError("keep_previous", "must be 0 or more (how many replaced versions to keep), got {value}", {"value": value})
+        return value
+
+    @field_validator("rollback_to")
+    @classmethod
+    def _rollback_target(cls, value: str | None) -> str | None:
+        if value is not None and not IMAGE_ID.match(value):
+            raise PydanticCustomError(
+                "rollback_to", "must be an image id shaped img-xxxxxxxx (one of previous_image_ids), got {value}", {"value": repr(value)}
+            )
+        return value
+
     @field_validator("wait_timeout_minutes")
     @classmethod
     def _timeout_range(cls, value: float) -> float:
@@ -277,6 +312,7 @@ OUTPUT_KEYS = (
     "snapshot_ids",
     "copies",
     "claim",  # the token this record holds on the image (ownership.py), matched by the tag pulumi-cvm-image:claim
+    "previous_image_ids",  # the retained (retired) versions, newest first, as the cloud's tags show them
 )
 
 
@@ -334,4 +370,7 @@ _TYPE_MESSAGES = {
     "float_type": "must be a number of minutes",
     "float_parsing": "must be a number of minutes",
     "finite_number": "must be a finite number of minutes",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
 }

@@ -6,12 +6,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cloud.client import Image
-from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
+from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, copy_in_use, translated
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from .copies import Copies
 from .regions import Regions
 from .sharing import reshare, unshare_all, unshared
+from .usage import Located, Usage, lines
 
 THEN = "The next `pulumi up` finishes it: copies already made are found again by name and tags."
 
@@ -60,9 +61,10 @@ class Distribution:
 
 
 class Distributor:
-    def __init__(self, regions: Regions) -> None:
+    def __init__(self, regions: Regions, usage: Usage) -> None:
         self._regions = regions
         self._copies = Copies(regions)
+        self._usage = usage
 
     def converge(
         self, image: Image, inputs: ImageInputs, old: Distribution, copies: dict[str, str], rename: bool, ref: ImageRef, deadline: Deadline
@@ -74,8 +76,11 @@ class Distributor:
         """
         new = Distribution.of(inputs)
         kept = {region: copy_id for region, copy_id in copies.items() if region in new.regions}
+        removed = {region: copy_id for region, copy_id in copies.items() if region not in kept}
         with translated("DeleteImages", ref, THEN):
-            self._copies.delete({region: copy_id for region, copy_id in copies.items() if region not in kept}, inputs.delete_bound_snapshots, ref, deadline)
+            if removed and not inputs.delete_in_use:
+                self._refuse_if_used(removed, ref, deadline)
+            self._copies.delete(removed, inputs.delete_bound_snapshots, ref, deadline)
         refamily = (old.family, old.deprecated) != (new.family, new.deprecated)
         attributes = Attributes.of(inputs)
         with translated("ModifyImageAttribute/ModifyImageSharePermission", ref, THEN):
@@ -91,22 +96,37 @@ class Distributor:
                 self._modify(region, copy_id, attributes, (), new.copy_accounts, False, new.deprecated, ref, deadline)
         return {**kept, **made}
 
-    def rename_all(self, image_id: str, recorded: dict[str, Any], name: str, ref: ImageRef, deadline: Deadline) -> None:
-        """Give the image and its recorded copies `name`, their shares kept (each is unshared for the call)."""
-        attributes = replace(Attributes.of(recorded), name=name)
-        shared = Distribution.of(recorded)
-        self._modify(None, image_id, attributes, shared.accounts, shared.accounts, True, False, ref, deadline)
-        for region, copy_id in (recorded.get("copies") or {}).items():
-            self._modify(region, copy_id, attributes, shared.copy_accounts, shared.copy_accounts, True, False, ref, deadline)
+    def _refuse_if_used(self, copies: dict[str, str], ref: ImageRef, deadline: Deadline) -> None:
+        used = self._usage.in_use([Located(region, copy_id) for region, copy_id in copies.items()], deadline)
+        if used:
+            raise copy_in_use(ref, lines(used))
 
-    def tag_all(self, image_id: str, recorded: dict[str, Any], tags: dict[str, str], untag: list[str], deadline: Deadline) -> None:
-        """Set `tags` on and remove `untag` from the image and its recorded copies."""
-        targets = [(self._regions.home.api, image_id)] + [
-            (self._regions[region].api, copy_id) for region, copy_id in (recorded.get("copies") or {}).items()
+    def rename_all(
+        self, image_id: str, recorded: dict[str, Any], name: str, deprecated: bool, ref: ImageRef, deadline: Deadline
+    ) -> None:
+        """Give the image and its recorded copies `name` and this deprecation, one ModifyImageAttribute each, their
+        shares kept (each is unshared for the call)."""
+        description = recorded.get("image_description") or ""
+        shared = Distribution.of(recorded)
+        copies = [(region, copy_id, shared.copy_accounts) for region, copy_id in (recorded.get("copies") or {}).items()]
+        for region, target, accounts in [(None, image_id, shared.accounts), *copies]:
+            where = self._regions.home if region is None else self._regions[region]
+            here = ref if region is None else ref.elsewhere(region, target)
+            with unshared(where.api, target, list(accounts), deadline) if accounts else nullcontext():
+                where.images.rename(target, name, description, here, deadline, deprecated)
+
+    def tag_all(
+        self, image_id: str, recorded: dict[str, Any], tags: dict[str, str], untag: list[str], deadline: Deadline,
+        on_image: dict[str, str] | None = None,
+    ) -> None:
+        """Set `tags` on and remove `untag` from the image and its recorded copies (`on_image`: the image's tags
+        instead, when they differ from its copies')."""
+        targets = [(self._regions.home.api, image_id, tags if on_image is None else on_image)] + [
+            (self._regions[region].api, copy_id, tags) for region, copy_id in (recorded.get("copies") or {}).items()
         ]
-        for api, target in targets:
-            if tags:
-                api.tags.tag_image(target, tags, deadline)
+        for api, target, wanted in targets:
+            if wanted:
+                api.tags.tag_image(target, wanted, deadline)
             if untag:
                 api.tags.untag_image(target, untag, deadline)
 

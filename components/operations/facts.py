@@ -1,8 +1,8 @@
 """Facts about one image: request parameters, tags, outputs, states and settle conditions. No API calls."""
 
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import Any
 
 from ..cloud.client import TRUE_FALSE, Image
@@ -14,7 +14,8 @@ PROVIDER_TAG_PREFIX = "pulumi-cvm-image:"
 MARKER_TAG_KEY = "pulumi-cvm-image:instance-id"  # the instance it was made from
 OWNER_TAG_KEY = "pulumi-cvm-image:owner"  # the resource that made it
 CLAIM_TAG_KEY = "pulumi-cvm-image:claim"  # its create finished; the token its record in the stack holds
-RETIRED_TAG_KEY = "pulumi-cvm-image:retired"  # set aside by a replacement, at this time (ISO 8601)
+# Set aside by a replacement: when (ISO 8601), and on an image with copies the regions they are in (retired_value).
+RETIRED_TAG_KEY = "pulumi-cvm-image:retired"
 BUSY_STATES = ("CREATING", "SYNCING", "IMPORTING")
 FAILED_STATES = ("CREATEFAILED", "IMPORTFAILED")
 RECENT_SECONDS = 300.0  # an image created this recently may not show its tags yet
@@ -31,9 +32,11 @@ def side_name(name: str, label: str) -> str:
     return name[: 60 - len(suffix)] + suffix
 
 
-def retired_name(name: str, at: float) -> str:
-    """The name an image gets when a replacement sets it aside: the declared name and when it was retired (UTC)."""
-    return side_name(name, "retired-" + time.strftime("%Y%m%d-%H%M%S", time.gmtime(at)))
+def retired_name(name: str, at: float, image_id: str) -> str:
+    """The name an image gets when a replacement sets it aside: the declared name, when it was retired (UTC) and its
+    own id (two versions retired in the same second stay apart: names are unique per region)."""
+    when = time.strftime("%Y%m%d-%H%M%S", time.gmtime(at))
+    return side_name(name, f"retired-{when}-{image_id.removeprefix('img-')}")
 
 
 def pending_name(name: str, replaced_id: str) -> str:
@@ -44,6 +47,19 @@ def pending_name(name: str, replaced_id: str) -> str:
 
 def iso_time(at: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+
+
+def retired_value(at: float, copy_regions: Iterable[str] = ()) -> str:
+    """The retired tag's value: `<UTC time>`, or `<UTC time>;<region>,<region>` for an image with copies, so that a
+    retained version's copies are found again (all of today's regions fit the tag's 255 characters)."""
+    regions = ",".join(sorted(copy_regions))
+    return f"{iso_time(at)};{regions}" if regions else iso_time(at)
+
+
+def retired_facts(value: str) -> tuple[str, tuple[str, ...]]:
+    """When it was retired and where its copies are, from the retired tag's value."""
+    at, _, regions = value.partition(";")
+    return at, tuple(region for region in regions.split(",") if region)
 
 
 def create_params(inputs: ImageInputs, name: str, marks: dict[str, str]) -> dict[str, Any]:

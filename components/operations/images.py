@@ -287,10 +287,14 @@ class ImageService:
     def _patiently_by_id(self, image_id: str, deadline: Deadline) -> Image | None:
         return look_again(lambda: self.find(image_id, deadline), READ_GRACE_SECONDS, deadline)
 
-    def rename(self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline) -> None:
+    def rename(
+        self, image_id: str, name: str, description: str, ref: ImageRef, deadline: Deadline, deprecated: bool | None = None
+    ) -> None:
+        """Name and description (and with `deprecated`, the deprecation) in one call, once the image is not busy."""
         then = "The next `pulumi up` renames it."
         with translated("ModifyImageAttribute", ref, then):
-            self.when_settled(image_id, ref, deadline, (BUSY,), partial(self._api.modify_image, image_id, name, description, deadline), then)
+            modify = partial(self._api.modify_image, image_id, name, description, deadline, deprecated)
+            self.when_settled(image_id, ref, deadline, (BUSY,), modify, then)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""

@@ -8,10 +8,13 @@ from pulumi.runtime.rpc import UNKNOWN
 REPLACE = ("instance_id", "data_disk_ids")
 UPDATE = (
     "image_name", "image_description", "tags", "delete_bound_snapshots", "wait_timeout_minutes",
-    "copy_to_regions", "share_with_accounts", "share_copies", "image_family", "deprecated",
+    "copy_to_regions", "share_with_accounts", "share_copies", "image_family", "deprecated", "keep_previous",
+    "delete_in_use",
 )
 CREATION_ONLY = ("force_poweroff", "sysprep", "reboot", "live_image", "adopt_image", "wait_for_poweroff")
-INPUTS = REPLACE + UPDATE + CREATION_ONLY
+# Set to an image id other than the recorded one: replace by that retained version (no build); removed: no change.
+ROLLBACK = ("rollback_to",)
+INPUTS = REPLACE + UPDATE + CREATION_ONLY + ROLLBACK
 
 
 def contains_unknown(value: Any) -> bool:

@@ -23,6 +23,8 @@ def test_valid_inputs_are_normalised_with_defaults():
         "reboot": False,
         "delete_bound_snapshots": False,
         "wait_timeout_minutes": 60.0,
+        "keep_previous": 0,
+        "delete_in_use": False,
     }
 
 
@@ -151,3 +153,37 @@ def test_adopt_image_is_an_image_id_or_a_name(target, ok):
     assert (failures == {}) is ok
     if not ok:
         assert set(failures) == {"adopt_image"}
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [(-1, "must be 0 or more"), (True, "must be a whole number"), (1.5, "must be a whole number"), ("two", "must be a whole number")],
+)
+def test_keep_previous_is_a_count(value, fragment):
+    _, failures = check(**VALID, keep_previous=value)
+    assert fragment in failures["keep_previous"]
+
+
+def test_keep_previous_takes_the_float_the_engine_sends():
+    inputs, failures = check(**VALID, keep_previous=2.0)
+    assert failures == {} and inputs["keep_previous"] == 2
+
+
+def test_rollback_to_is_an_image_id():
+    _, failures = check(**VALID, rollback_to="web-base-v2")
+    assert "img-xxxxxxxx (one of previous_image_ids)" in failures["rollback_to"]
+
+
+def test_a_rollback_cannot_come_with_a_new_build():
+    """rollback_to declared beside a change of instance_id: the build would be rolled back at the next up."""
+    olds = {**VALID, "rollback_to": "img-abcd1234"}
+    result = CvmImageProvider().check(olds, {**olds, "instance_id": "ins-other123"})
+
+    [failure] = result.failures
+    assert failure.property == "rollback_to"
+    assert "cannot stay declared while instance_id change" in failure.reason and "Remove rollback_to to build" in failure.reason
+
+
+def test_a_rollback_with_an_instance_not_known_yet_is_judged_at_up():
+    olds = {**VALID, "rollback_to": "img-abcd1234"}
+    assert CvmImageProvider().check(olds, {**olds, "instance_id": UNKNOWN}).failures == []

@@ -28,7 +28,7 @@ def quick(emulator):
     today_without_lags(emulator)
 
 
-def test_assume_role_then_every_cvm_and_tag_call_signs_with_the_temporary_key_and_token(emulator, no_credentials, monkeypatch):
+def test_assume_role_then_every_cvm_tag_and_as_call_signs_with_the_temporary_key_and_token(emulator, no_credentials, monkeypatch):
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", emulator.secret_id)
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", emulator.secret_key)
     role = {"roleArn": ROLE, "sessionName": "deploy", "sessionDuration": 3600, "externalId": "team-infra", "policy": POLICY}
@@ -43,8 +43,8 @@ def test_assume_role_then_every_cvm_and_tag_call_signs_with_the_temporary_key_an
     params = emulator.control.requests()[0]["params"]
     assert (params["ExternalId"], params["DurationSeconds"], json.loads(unquote_plus(params["Policy"]))) == (
         "team-infra", 3600, json.loads(POLICY))
-    assert {call.service for call in calls} == {"cvm", "tag"}
-    assert {"CreateImage", "TagResources", "DeleteImages"} <= {call.action for call in calls}
+    assert {call.service for call in calls} == {"cvm", "tag", "as"}  # Auto Scaling: what launches from it, before the delete
+    assert {"CreateImage", "TagResources", "DescribeLaunchConfigurations", "DeleteImages"} <= {call.action for call in calls}
     temporary_ids = {call.secret_id for call in calls}
     assert len(temporary_ids) == 1 and temporary_ids.pop().startswith(TEMPORARY)
     assert all(call.token and call.error is None for call in calls), calls

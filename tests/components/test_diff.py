@@ -132,3 +132,35 @@ def test_diff_makes_no_api_call_and_needs_no_credentials():
     provider = CvmImageProvider()  # never configured: any API use would fail for lack of credentials
     assert provider.diff("img-abcd1234", OLD, {**INPUTS, "image_name": "renamed"}).changes is True
     assert provider._lifecycle is None
+
+
+def test_a_rollback_to_another_image_replaces_the_image():
+    result = diff(rollback_to="img-prev0001")
+    assert result.changes is True and result.replaces == ["rollback_to"]
+    assert detailed(rollback_to="img-prev0001") == {"rollback_to": "ADD_REPLACE"}
+
+
+@pytest.mark.parametrize(
+    ("recorded", "declared"),
+    [
+        ({}, "img-abcd1234"),  # naming the current image
+        ({"rollback_to": "img-prev0001", "image_id": "img-prev0001"}, None),  # removed after the rollback
+        ({"rollback_to": "img-prev0001", "image_id": "img-next0001"}, "img-prev0001"),  # left in place, a build since
+    ],
+)
+def test_a_rollback_that_is_current_removed_or_already_done_changes_nothing(recorded, declared):
+    olds = {**OLD, **recorded}
+    news = {**INPUTS, "rollback_to": declared} if declared else INPUTS
+    assert CvmImageProvider().diff(olds["image_id"], olds, news).changes is False
+
+
+def test_more_versions_kept_than_keep_previous_is_an_update_that_prunes():
+    olds = {**OLD, "keep_previous": 1, "previous_image_ids": ["img-prev0002", "img-prev0001"]}
+    result = CvmImageProvider().diff("img-abcd1234", olds, {**INPUTS, "keep_previous": 1.0})
+    assert result.changes is True and not result.replaces
+    assert diff_image({**olds, "keep_previous": 2}, {**INPUTS, "keep_previous": 2}).changed == ()
+
+
+def test_keep_previous_and_delete_in_use_at_their_defaults_are_no_change_for_a_state_without_them():
+    assert diff(keep_previous=0, delete_in_use=False).changes is False
+    assert diff(keep_previous=2).changes is True and not diff(keep_previous=2).replaces

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from components import CvmImage, CvmImageArgs, GoldenImageArgs
-from components.model.diff import REPLACE_KEYS, UPDATE_KEYS
+from components.model.diff import REPLACE_KEYS, ROLLBACK_KEYS, UPDATE_KEYS
 from components.model.inputs import INPUT_KEYS, OUTPUT_KEYS, Effect, ImageInputs, keys_with
-from tests.components.diff_table import CREATION_ONLY, INPUTS, REPLACE, UPDATE
+from tests.components.diff_table import CREATION_ONLY, INPUTS, REPLACE, ROLLBACK, UPDATE
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 TABLE = list(ImageInputs.model_fields)
@@ -26,8 +26,8 @@ def table_default(name: str) -> object:
 def test_every_input_has_the_effect_the_readme_gives_it() -> None:
     assert sorted(TABLE) == sorted(INPUTS), "an input is missing from the README's diff table (tests/components/diff_table.py) or from the code"
     assert keys_with(Effect.REPLACE) == REPLACE and keys_with(Effect.UPDATE) == UPDATE
-    assert keys_with(Effect.CREATION) == CREATION_ONLY
-    assert (REPLACE_KEYS, UPDATE_KEYS) == (REPLACE, UPDATE)  # the diff reads the table
+    assert keys_with(Effect.CREATION) == CREATION_ONLY and keys_with(Effect.ROLLBACK) == ROLLBACK
+    assert (REPLACE_KEYS, UPDATE_KEYS, ROLLBACK_KEYS) == (REPLACE, UPDATE, ROLLBACK)  # the diff reads the table
 
 
 def test_the_readme_diff_table_names_each_input_in_its_row() -> None:
@@ -45,6 +45,8 @@ def test_the_readme_diff_table_names_each_input_in_its_row() -> None:
         assert "replace" in named[key], key
     for key in UPDATE:
         assert "update in place" in named[key], key
+    for key in ROLLBACK:
+        assert "replace by that retained version" in named[key] and "no build" in named[key], key
 
 
 def test_cvm_image_args_are_the_table_in_its_order_with_its_defaults() -> None:

@@ -10,7 +10,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components import CvmImageProvider
 from components.model.inputs import RESERVED_TAG_PREFIXES
 
-from tests.components.diff_table import INPUTS, REPLACE, UPDATE, contains_unknown
+from tests.components.diff_table import INPUTS, REPLACE, ROLLBACK, UPDATE, contains_unknown
 
 # The README's inputs ("CvmImage inputs"), written out: expectations never come from the code under test.
 INPUT_KEYS = frozenset(INPUTS)
@@ -60,6 +60,9 @@ valid_inputs = st.fixed_dictionaries(
         "delete_bound_snapshots": flexible_bools,
         "wait_timeout_minutes": st.one_of(st.integers(1, 1440), st.floats(0, 1440, exclude_min=True)),
         "adopt_image": st.one_of(shaped_id("img"), image_names.filter(lambda name: not name.startswith("img-"))),
+        "keep_previous": st.one_of(st.integers(0, 100), st.integers(0, 100).map(float)),
+        "rollback_to": shaped_id("img"),
+        "delete_in_use": flexible_bools,
     },
 )
 # ... or with one thing wrong: an unknown key, a malformed id, an over-long name.
@@ -111,19 +114,24 @@ def test_accepted_inputs_are_accepted_again():
 
 
 def expected_diff(olds, news) -> tuple[bool, set[str]]:
-    """The README's diff table: (changed, replaced keys). Empty (or false) equals missing, the order of a list does not
-    count, an unknown new value is a change. The old image is never deleted first."""
+    """The README's diff table: (changed, replaced keys). Empty (or false, or 0) equals missing, the order of a list
+    does not count, an unknown new value is a change; rollback_to replaces only when it names an image other than the
+    recorded one and than the recorded rollback. The old image is never deleted first."""
 
     def same(old, new) -> bool:
         if contains_unknown(new):
             return False
-        old, new = (None if value is None or value is False or value in ("", [], {}) else value for value in (old, new))
+        old, new = (None if value is None or value is False or value in ("", [], {}, 0) else value for value in (old, new))
         if isinstance(old, list) and isinstance(new, list):
             return Counter(map(repr, old)) == Counter(map(repr, new))
         return old == new
 
     changed = {key for key in REPLACE + UPDATE if not same(olds.get(key), news.get(key))}
-    return bool(changed), changed & set(REPLACE)
+    changed |= {
+        key for key in ROLLBACK
+        if contains_unknown(news.get(key)) or news.get(key) and news.get(key) not in (olds.get("image_id"), olds.get(key))
+    }
+    return bool(changed), changed & set(REPLACE + ROLLBACK)
 
 
 @settings(max_examples=400, deadline=None)

@@ -6,6 +6,7 @@ Everything goes through the official SDK against the emulator; the request log s
 import time
 
 import pytest
+from tencentcloud.autoscaling.v20180419 import models as as_models
 from tencentcloud.common.abstract_model import AbstractModel
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tag.v20180813 import models as tag_models
@@ -17,6 +18,7 @@ from components.cloud.settings import resolve_settings
 from tests.engine.cvm_stack import emulator_config
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import calls, detail_of, provider_marks, without_claim
+from tests.components.launch_helpers import launch_template
 
 STOPPED, RUNNING = "ins-emu00001", "ins-emu00002"
 POWER_AND_IMAGE = ("StopInstances", "CreateImage", "StartInstances")
@@ -239,7 +241,9 @@ def test_an_unknown_parameter_names_the_refused_parameter(emulator):
 SDK_REQUESTS = {("cvm", name): getattr(cvm_models, f"{name}Request") for name in (
     "CreateImage", "DescribeImages", "DescribeInstances", "StopInstances", "StartInstances", "ModifyImageAttribute",
     "DeleteImages", "SyncImages", "ModifyImageSharePermission", "DescribeImageSharePermission", "DescribeRegions",
-)} | {("tag", name): getattr(tag_models, f"{name}Request") for name in ("TagResources", "UnTagResources")}
+    "DescribeLaunchTemplates", "DescribeLaunchTemplateVersions",
+)} | {("tag", name): getattr(tag_models, f"{name}Request") for name in ("TagResources", "UnTagResources")} | {
+    ("as", "DescribeLaunchConfigurations"): as_models.DescribeLaunchConfigurationsRequest}
 
 
 def _undeclared(model: type[AbstractModel], params: dict, where: str) -> list[str]:
@@ -269,6 +273,8 @@ def _model_of(model: type[AbstractModel], field: str) -> type[AbstractModel] | N
 
 @pytest.mark.timeout(90)
 def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, checked, emulator, cvm_client):
+    launch_template(emulator, "img-9id7emv7")  # the usage lookup before the delete reads its versions
+    emulator.control.clear_requests()
     created = provider.create(checked(instance_id=RUNNING, image_name="api-base", image_description="d", sysprep=False,
                                       data_disk_ids=["disk-emu0002d"], tags={"team": "infra"}))
     provider.create(checked(instance_id=STOPPED, image_name="live", live_image=True))
@@ -286,7 +292,9 @@ def test_every_parameter_sent_is_declared_by_the_sdk_request_models(provider, ch
     assert used <= set(SDK_REQUESTS), used - set(SDK_REQUESTS)
     assert {("cvm", "StopInstances"), ("cvm", "StartInstances"), ("tag", "TagResources"), ("tag", "UnTagResources"),
             ("cvm", "ModifyImageAttribute"), ("cvm", "DeleteImages"), ("cvm", "DescribeInstances"), ("cvm", "SyncImages"),
-            ("cvm", "ModifyImageSharePermission"), ("cvm", "DescribeImageSharePermission"), ("cvm", "DescribeRegions")} <= used
+            ("cvm", "ModifyImageSharePermission"), ("cvm", "DescribeImageSharePermission"), ("cvm", "DescribeRegions"),
+            ("cvm", "DescribeLaunchTemplates"), ("cvm", "DescribeLaunchTemplateVersions"),
+            ("as", "DescribeLaunchConfigurations")} <= used
     problems = [p for r in log for p in _undeclared(SDK_REQUESTS[(r["service"], r["action"])], r["params"], r["action"])]
     assert problems == []
     assert all(r["error"] != "UnknownParameter" for r in log)

@@ -19,9 +19,14 @@ from tests.program.stack_run import ROOT, run_stack, stack_config
 IMAGE_TYPE = "pulumi-python:dynamic/cvm:Image"
 INSTANCE_TYPE = "tencentcloud:Instance/instance:Instance"
 COMPONENT_TYPE = "cvm-images:index:GoldenImage"
-POLICY_NAMES = {"image-name-convention", "image-description-required", "builder-instance-tagged", "image-copied-to-regions"}
+POLICY_NAMES = {
+    "image-name-convention", "image-description-required", "builder-instance-tagged", "image-copied-to-regions",
+    "image-versions-kept",
+}
 COPY_POLICY = "image-copied-to-regions"
 COPY_CONFIG = {"requiredCopyRegions": ["ap-singapore", "ap-hongkong"]}
+VERSIONS_POLICY = "image-versions-kept"
+VERSIONS_CONFIG = {"minimumKept": 1}
 CLOUD_STACKS = ("dev", "prod")
 
 
@@ -177,6 +182,8 @@ def test_each_policy_declares_its_config_and_enforcement():
     assert set(policies["builder-instance-tagged"].config_schema.properties) == {"requiredTags"}
     assert set(policies[COPY_POLICY].config_schema.properties) == {"requiredCopyRegions", "stacks"}
     assert policies[COPY_POLICY].enforcement_level is EnforcementLevel.ADVISORY
+    assert set(policies[VERSIONS_POLICY].config_schema.properties) == {"minimumKept", "stacks"}
+    assert policies[VERSIONS_POLICY].enforcement_level is EnforcementLevel.ADVISORY
     assert policies["image-name-convention"].config_schema.properties["allowedPattern"]["default"] == rules.DEFAULT_ALLOWED_PATTERN
     assert policies["image-description-required"].enforcement_level is EnforcementLevel.ADVISORY
     assert policies["image-name-convention"].enforcement_level is None  # the pack's mandatory default
@@ -212,6 +219,7 @@ def test_the_pack_in_main_serves_exactly_these_policies_mandatory_but_the_descri
         "image-description-required": analyzer_pb2.ADVISORY,
         "builder-instance-tagged": analyzer_pb2.MANDATORY,
         COPY_POLICY: analyzer_pb2.ADVISORY,
+        VERSIONS_POLICY: analyzer_pb2.ADVISORY,
     }
 
 
@@ -289,7 +297,9 @@ def test_the_copy_rule_ignores_instances():
 
 
 @contextmanager
-def configured_analyzer(level: int, properties: dict[str, Any]) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+def configured_analyzer(
+    level: int, properties: dict[str, Any], policy: str = COPY_POLICY
+) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     """A fresh pack given a policy config, as the CLI gives `--policy-pack-config`."""
     server = subprocess.Popen([sys.executable, "-u", "policy"], cwd=ROOT, stdout=subprocess.PIPE)
     try:
@@ -297,7 +307,7 @@ def configured_analyzer(level: int, properties: dict[str, Any]) -> Iterator[anal
         config = struct_pb2.Struct()
         config.update(properties)
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig={COPY_POLICY: analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=config)}
+            policyConfig={policy: analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=config)}
         ))
         yield stub
     finally:
@@ -311,3 +321,44 @@ def test_the_served_copy_rule_takes_its_regions_and_enforcement_from_the_policy_
         prod_image = {"image_name": "prod-web", "image_description": "web", "copy_to_regions": ["ap-singapore"]}
         assert analyze(analyzer, prod_image, stack="prod") == [(COPY_POLICY, level)]
         assert analyze(analyzer, {**prod_image, "copy_to_regions": ["ap-singapore", "ap-hongkong"]}, stack="prod") == []
+
+
+def check_kept(keep_previous: Any, stack: str = "prod", config: Mapping[str, Any] | None = VERSIONS_CONFIG) -> list[str]:
+    props = image() if keep_previous is None else image(keep_previous=keep_previous)
+    return check(VERSIONS_POLICY, IMAGE_TYPE, props, stack=stack, config=config)
+
+
+@pytest.mark.parametrize("config", [None, {}, {"stacks": ["prod"]}])
+def test_the_versions_rule_is_off_until_a_minimum_is_configured(config):
+    assert check_kept(None, config=config) == []
+
+
+@pytest.mark.parametrize("kept", [None, 0, 0.0])
+def test_a_prod_image_that_keeps_no_previous_version_is_reported_with_the_fix(kept):
+    [message] = check_kept(kept)
+    assert message.startswith("CvmImage 'web-image' of stack prod keeps 0 previous version(s), and 1 are required")
+    assert "keepPrevious of its entry in stacks/Pulumi.prod.yaml" in message and "rollback_to" in message
+
+
+@pytest.mark.parametrize("kept", [1, 2.0])
+def test_a_prod_image_that_keeps_enough_versions_passes(kept):
+    assert check_kept(kept) == []
+    assert len(check_kept(kept, config={"minimumKept": 3})) == 1
+
+
+def test_the_versions_rule_judges_only_the_configured_stacks_and_images():
+    assert check_kept(0, stack="dev") == []
+    assert len(check_kept(0, stack="dev", config={**VERSIONS_CONFIG, "stacks": ["dev", "prod"]})) == 1
+    assert check(VERSIONS_POLICY, INSTANCE_TYPE, {"instanceName": "web-builder"}, stack="prod", config=VERSIONS_CONFIG) == []
+
+
+def test_a_count_unknown_at_preview_is_not_judged():
+    assert check_kept(UNKNOWN_STRING_VALUE) == []
+
+
+@pytest.mark.parametrize("level", [analyzer_pb2.ADVISORY, analyzer_pb2.MANDATORY])
+def test_the_served_versions_rule_takes_its_minimum_and_enforcement_from_the_policy_config(level):
+    with configured_analyzer(level, VERSIONS_CONFIG, VERSIONS_POLICY) as analyzer:
+        prod_image = {"image_name": "prod-web", "image_description": "web", "keep_previous": 0}
+        assert analyze(analyzer, prod_image, stack="prod") == [(VERSIONS_POLICY, level)]
+        assert analyze(analyzer, {**prod_image, "keep_previous": 1}, stack="prod") == []
