@@ -1,8 +1,9 @@
 """The planted bugs: each replaces one exact text in one file, and names the test files or node ids that must all fail
 with it in place. ISSUE_22 holds the survivors issue 22 lists, mapped onto today's code (a gap that lives in two
-places of the code has a mutant for each); the others guard the translations, limits, builder states, oracles and
-timing fixes of the same issue, and a few neighbours. A mutant whose text is gone is reported not-applicable: update it
-(or drop it, if the behaviour went away) in the change that moved the code."""
+places of the code has a mutant for each); ISSUE_19 the promises of versions (nothing in use is deleted, the count is
+kept); the others guard the translations, limits, builder states, oracles and timing fixes of issue 22, and a few
+neighbours. A mutant whose text is gone is reported not-applicable: update it (or drop it, if the behaviour went away)
+in the change that moved the code."""
 
 from dataclasses import dataclass
 
@@ -87,8 +88,9 @@ ISSUE_22 = [
     ),
     Mutant(
         "starting-not-retried", "UnsupportedOperation.InstanceStateStarting is no longer retried",
-        "components/cloud/retry.py", '    "UnsupportedOperation.InstanceStateStarting",\n', "",
-        (C + "test_retry_policy.py::test_an_instance_busy_or_in_transition_is_waited_out",),
+        "components/cloud/retry.py", '"Starting", "Stopping",', '"Stopping",',
+        (C + "test_retry_policy.py::test_an_instance_busy_or_in_transition_is_waited_out[STARTING-"
+         "UnsupportedOperation.InstanceStateStarting]",),
     ),
     Mutant(
         "live-image-replaces", "a change of live_image replaces the image",
@@ -134,6 +136,55 @@ ISSUE_22 = [
         "missing = {CLAIM_TAG_KEY: claim}",
         (C + "test_today_api.py::test_three_second_lags_break_neither_create_nor_refresh",
          C + "test_today_api.py::test_tags_not_bound_yet_after_create_are_set_again_through_the_tag_api"),
+    ),
+]
+
+V = "tests/engine/test_versions.py::"
+USAGE = C + "test_usage.py::"
+RETENTION = "components/operations/retention.py"
+
+ISSUE_19 = [
+    Mutant(
+        "destroy-ignores-usage", "destroy deletes an image something still launches from",
+        RETENTION, 'if not record.get("delete_in_use"):', "if False:",
+        (V + "test_destroy_refuses_while_something_launches_from_an_image_then_finishes_once_it_is_gone",),
+    ),
+    Mutant(
+        "pruning-ignores-usage", "a version beyond keep_previous is deleted although an instance launches from it",
+        RETENTION, "if image_id in used:", "if False:",
+        (V + "test_an_instance_keeps_its_version_past_pruning_and_the_up_after_it_is_gone_deletes_it",),
+    ),
+    Mutant(
+        "replacement-deletes-in-use", "without keep_previous, a replacement deletes the old image while it is in use",
+        RETENTION, "if policy.keep == 0 and not used:", "if policy.keep == 0:",
+        (V + "test_without_keep_previous_an_image_in_use_is_retired_instead_of_deleted",),
+    ),
+    Mutant(
+        "keeps-one-too-many", "pruning keeps keep_previous + 1 versions", RETENTION, "ordered[keep:]}", "ordered[keep + 1:]}",
+        (V + "test_three_replacements_keep_one_previous_version",),
+    ),
+    Mutant(
+        "replaced-image-always-deleted", "a replacement deletes the old image although keep_previous keeps it",
+        RETENTION, "used = {} if policy.keep > 0 or policy.delete_in_use else", "policy = Policy(0, True)\n        used = {} if policy.keep > 0 or policy.delete_in_use else",
+        (V + "test_three_replacements_keep_one_previous_version",
+         V + "test_a_rollback_makes_a_retained_version_current_in_one_up_without_a_build"),
+    ),
+    Mutant(
+        "terminating-instance-counts", "an instance being terminated still counts as launching from the image",
+        "components/operations/usage.py", 'NOT_USING_STATES = ("TERMINATING", "LAUNCH_FAILED")', 'NOT_USING_STATES = ("LAUNCH_FAILED",)',
+        (USAGE + "test_instances_are_found_on_every_page_and_gone_ones_do_not_count",),
+    ),
+    Mutant(
+        "copies-not-looked-up", "the copies of an image are not looked up before they are deleted",
+        RETENTION, 'return [Located(home, str(record["image_id"]), by_family), *copies]',
+        'return [Located(home, str(record["image_id"]), by_family)]',
+        (V + "test_removing_a_copy_region_whose_copy_is_in_use_fails_and_keeps_it",),
+    ),
+    Mutant(
+        "family-users-ignored", "a launch configuration that launches by the image's family does not count",
+        "components/operations/usage.py", 'holder.configurations.append(f"{config_id} (by its image family {family})")',
+        "pass",
+        (USAGE + "test_launch_template_versions_and_launch_configurations_by_id_and_by_family",),
     ),
 ]
 
@@ -195,8 +246,8 @@ LIMITS_AND_STATES = [
     ),
     Mutant(
         "builder-started-under-another-hold", "the builder is started although another resource still holds it stopped",
-        "components/operations/power.py", "start = last and (hold.stopped or mine) and not records - {record_key(me)}",
-        "start = last and (hold.stopped or mine)",
+        "components/operations/power.py", "start = last and (hold.stopped or mine) and not running and not records - {record_key(me)}",
+        "start = last and (hold.stopped or mine) and not running",
         (C + "test_builder_power.py::test_a_builder_another_resource_also_holds_stopped_is_left_for_it_to_start",),
     ),
     Mutant(
@@ -236,4 +287,4 @@ TIMING = [
     ),
 ]
 
-MUTANTS: list[Mutant] = ISSUE_22 + TRANSLATIONS + LIMITS_AND_STATES + TIMING
+MUTANTS: list[Mutant] = ISSUE_22 + ISSUE_19 + TRANSLATIONS + LIMITS_AND_STATES + TIMING
