@@ -51,6 +51,17 @@ def test_instances_are_found_on_every_page_and_gone_ones_do_not_count(emulator: 
     assert not any("Filters" in page["params"] for page in pages)  # DescribeInstances has no image filter
 
 
+@pytest.mark.parametrize("state", ["TERMINATING", "LAUNCH_FAILED"])
+def test_an_instance_on_its_way_out_or_never_launched_does_not_count(emulator: Any, usage: Usage, golden: list[str], state: str) -> None:
+    a, _ = golden
+    leaving, staying = run_instances(emulator, a, count=2)
+    emulator.control.patch_instance(leaving, InstanceState=state)
+
+    found = lookup(usage, Located("ap-guangzhou", a))
+
+    assert found == {Located("ap-guangzhou", a): Users(instances=[staying])}
+
+
 def test_launch_template_versions_and_launch_configurations_by_id_and_by_family(emulator: Any, usage: Usage, golden: list[str]) -> None:
     a, b = golden
     template = launch_template(emulator, a)

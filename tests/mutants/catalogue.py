@@ -172,13 +172,13 @@ ISSUE_19 = [
     Mutant(
         "terminating-instance-counts", "an instance being terminated still counts as launching from the image",
         "components/operations/usage.py", 'NOT_USING_STATES = ("TERMINATING", "LAUNCH_FAILED")', 'NOT_USING_STATES = ("LAUNCH_FAILED",)',
-        (USAGE + "test_instances_are_found_on_every_page_and_gone_ones_do_not_count",),
+        (USAGE + "test_an_instance_on_its_way_out_or_never_launched_does_not_count[TERMINATING]",),
     ),
     Mutant(
         "copies-not-looked-up", "the copies of an image are not looked up before they are deleted",
         RETENTION, 'return [Located(home, str(record["image_id"]), by_family), *copies]',
         'return [Located(home, str(record["image_id"]), by_family)]',
-        (V + "test_removing_a_copy_region_whose_copy_is_in_use_fails_and_keeps_it",),
+        (V + "test_destroy_refuses_while_something_launches_from_an_image_then_finishes_once_it_is_gone[copy region]",),
     ),
     Mutant(
         "family-users-ignored", "a launch configuration that launches by the image's family does not count",
