@@ -23,6 +23,11 @@ def describes_by_region(requests: list[Request]) -> Counter[str]:
     return Counter(r["region"] for r in requests if r["action"] == "DescribeImages")
 
 
+def polls_by_region(requests: list[Request]) -> Counter[str]:
+    """The poller's DescribeImages (by ImageIds), without the lookups by name or tag each image makes once a region."""
+    return Counter(r["region"] for r in requests if r["action"] == "DescribeImages" and "ImageIds" in r["params"])
+
+
 def measure(emulator: Emulator) -> tuple[CreateRun, CreateRun, CreateRun]:
     control = emulator.control
     control.reset()
@@ -38,7 +43,7 @@ def measure(emulator: Emulator) -> tuple[CreateRun, CreateRun, CreateRun]:
 
 def report(alone: CreateRun, one: CreateRun, many: CreateRun) -> tuple[str, bool]:
     budget = 1.2 * (alone.seconds + COPY_SECONDS)
-    per_region_one, per_region_many = describes_by_region(one.requests), describes_by_region(many.requests)
+    per_region_one, per_region_many = polls_by_region(one.requests), polls_by_region(many.requests)
     coalesced = all(per_region_many[region] <= 1.5 * per_region_one[region] + 2 for region in per_region_one)
     rows = [
         ("one image alone", alone),
@@ -48,10 +53,10 @@ def report(alone: CreateRun, one: CreateRun, many: CreateRun) -> tuple[str, bool
     lines = [
         f"Build {BUILD_SECONDS:.0f} s, copy {COPY_SECONDS:.0f} s (emulator), today's API with its default lags.",
         "",
-        "| case | wall time | DescribeImages by region | API calls by action |",
+        "| case | wall time | DescribeImages by region (of them polls) | API calls by action |",
         "| --- | --- | --- | --- |",
         *(
-            f"| {label} | {run.seconds:.2f} s | {dict(sorted(describes_by_region(run.requests).items()))} | "
+            f"| {label} | {run.seconds:.2f} s | {_by_region(run.requests)} | "
             f"{dict(sorted(count_actions(run.requests).items()))} |"
             for label, run in rows
         ),
@@ -61,10 +66,15 @@ def report(alone: CreateRun, one: CreateRun, many: CreateRun) -> tuple[str, bool
         f"| one image with copies and shares <= 1.2 x (alone + one copy) = {budget:.2f} s | {one.seconds:.2f} s | "
         f"{'PASS' if one.seconds <= budget else 'FAIL'} |",
         f"| {MANY} such images at once <= the same budget | {many.seconds:.2f} s | {'PASS' if many.seconds <= budget else 'FAIL'} |",
-        f"| DescribeImages per region for {MANY} images <= 1.5 x one image's + 2 (one call a region a poll) | "
+        f"| DescribeImages polls per region for {MANY} images <= 1.5 x one image's + 2 (one call a region a poll) | "
         f"{dict(sorted(per_region_many.items()))} vs {dict(sorted(per_region_one.items()))} | {'PASS' if coalesced else 'FAIL'} |",
     ]
     return "\n".join(lines), one.seconds <= budget and many.seconds <= budget and coalesced
+
+
+def _by_region(requests: list[Request]) -> str:
+    polls = polls_by_region(requests)
+    return ", ".join(f"{region}: {count} ({polls[region]})" for region, count in sorted(describes_by_region(requests).items()))
 
 
 def main() -> int:
