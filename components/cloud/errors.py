@@ -354,14 +354,21 @@ def unknown_regions(ref: ImageRef, unknown: list[str], available: list[str]) -> 
     )
 
 
-def name_taken(ref: ImageRef, image_id: str, state: str | None, made_by: str) -> CvmImageError:
-    """The name belongs to an image this resource cannot prove it made: say which and who made it, never take it."""
+def name_taken(ref: ImageRef, image_id: str, state: str | None, made_by: str, copy_region: str | None = None) -> CvmImageError:
+    """The name belongs to an image this resource cannot prove it made (in a copy region: `copy_region`): say which and
+    who made it, never take it."""
+    held = f"image {image_id} ({state}) already has this name, {made_by}, so this resource neither takes it over nor deletes it"
+    if copy_region:
+        return failure(
+            "SyncImages", ref, "InvalidImageName.Duplicate",
+            f"{held}. Choose another image_name, or remove {copy_region} from copy_to_regions, or delete or rename that "
+            "image yourself",
+        )
     return failure(
         "CreateImage",
         ref,
         "InvalidImageName.Duplicate",
-        f"image {image_id} ({state}) already has this name, {made_by}, so this resource neither takes it over nor "
-        f"deletes it. Choose another image_name; or take the image over with adopt_image: {image_id} (the stack then "
+        f"{held}. Choose another image_name; or take the image over with adopt_image: {image_id} (the stack then "
         "owns it, and `pulumi destroy` deletes it); or delete or rename it yourself",
     )
 

@@ -110,7 +110,8 @@ class Copies:
         holders = look_again(look, VISIBILITY_GRACE_SECONDS, deadline) or []
         for candidate in holders:
             if not _is_copy_of(candidate, image, instance_id):
-                raise name_taken(ref.elsewhere(region), candidate["ImageId"], candidate.get("ImageState"), maker_text(candidate, Owner.of(ref), ref.instance_id))
+                made_by = maker_text(candidate, Owner.of(ref), ref.instance_id)
+                raise name_taken(ref.elsewhere(region), candidate["ImageId"], candidate.get("ImageState"), made_by, region)
             return candidate
         return None
 

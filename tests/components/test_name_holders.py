@@ -82,7 +82,8 @@ def test_an_image_in_a_copy_region_that_copies_another_image_is_not_taken_as_the
         provider.create(checked(instance_id=STOPPED, image_name="web-base", copy_to_regions=["ap-shanghai"]))
 
     message = str(raised.value)
-    assert "image 'web-base' in ap-shanghai" in message and "img-copy0001 (NORMAL) already has this name" in message
+    assert message.startswith("SyncImages for image 'web-base' in ap-shanghai failed with InvalidImageName.Duplicate")
+    assert "img-copy0001 (NORMAL) already has this name" in message and "remove ap-shanghai from copy_to_regions" in message
     assert calls(emulator, "SyncImages") == []
     shanghai = next(image for image in images_in(emulator) if image["ImageId"] == "img-copy0001")
     assert tags_of(shanghai) == foreign_copy  # neither taken over nor retagged
