@@ -4,7 +4,8 @@ through that region's API and poller."""
 from functools import partial
 
 from ..cloud.client import CvmApi, Image
-from ..cloud.errors import CvmImageError, ImageRef, name_taken, unknown_regions
+from ..cloud.errors import CvmImageError, ImageRef
+from ..cloud.refusals import name_taken, unknown_regions
 from ..cloud.retry import Deadline, retrying, tolerating
 from ..waiting.grace import look_again
 from .facts import FAILED_STATES, MARKER_TAG_KEY, OWNER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..cloud.client import Image
-from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, copy_in_use, translated
+from ..cloud.errors import DELETED_NEXT, READ_NEXT, ImageRef, translated
+from ..cloud.refusals import copy_in_use
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from .copies import Copies

@@ -14,9 +14,9 @@ from ..cloud.errors import (
     REPLACED_NEXT,
     CvmImageError,
     ImageRef,
-    name_taken,
     translated,
 )
+from ..cloud.refusals import name_taken
 from ..cloud.retry import Deadline, code_in, retrying, tolerating
 from ..model.inputs import IMAGE_ID, ImageInputs
 from ..waiting.grace import look_again

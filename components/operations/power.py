@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from ..cloud.cancel import CANCELLATION, Cancellation
 from ..cloud.client import CvmApi, Image, Instance
-from ..cloud.errors import CvmImageError, ImageRef, refused_running, stop_failed
+from ..cloud.errors import CvmImageError, ImageRef
+from ..cloud.refusals import refused_running, stop_failed
 from ..cloud.retry import Deadline, error_code
 from ..model.inputs import ImageInputs
 from ..waiting.poller import ImagePoller, WaitEnded

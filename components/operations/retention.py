@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..cloud.client import Image
-from ..cloud.errors import REPLACED_NEXT, ImageRef, destroy_in_use, translated
+from ..cloud.errors import REPLACED_NEXT, ImageRef, translated
+from ..cloud.refusals import destroy_in_use
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from ..waiting.poller import Reporter

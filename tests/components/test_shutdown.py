@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.cloud.errors import CvmImageError, ImageRef, stop_failed
+from components.cloud.errors import CvmImageError, ImageRef
+from components.cloud.refusals import stop_failed
 from components.operations.power import STOPPED_FOR_TAG_PREFIX
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls, today_without_lags
