@@ -113,7 +113,7 @@ class Distributor:
         for region, target, accounts in [(None, image_id, shared.accounts), *copies]:
             where = self._regions.home if region is None else self._regions[region]
             here = ref if region is None else ref.elsewhere(region, target)
-            with unshared(where.api, target, list(accounts), deadline) if accounts else nullcontext():
+            with unshared(where, target, list(accounts), here, deadline) if accounts else nullcontext():
                 where.images.rename(target, name, description, here, deadline, deprecated)
 
     def tag_all(

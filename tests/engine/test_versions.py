@@ -12,6 +12,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
+from components.operations.copies import COPY_OF_TAG_KEY
 from components.operations.facts import CLAIM_TAG_KEY, OWNER_TAG_KEY, RETIRED_TAG_KEY
 from tests.components.launch_helpers import USERS, attach, cvm, launch_configuration, run_instances, terminate
 from tests.engine.cvm_stack import actions, image_goal, images, mutations
@@ -20,6 +21,7 @@ from tests.engine.host import ProviderHost
 from tests.engine.test_ownership import engine, host, tags  # noqa: F401 - the same fixtures: an emulator without lags
 
 STOPPED, OTHER_RUNNING = "ins-emu00001", "ins-emu00003"
+ALICE = "100000000002"
 BUILDS = (STOPPED, OTHER_RUNNING, STOPPED)  # each a new instance_id: a replacement that keeps the name
 USAGE_LOOKUPS = {"DescribeInstances", "DescribeLaunchTemplates", "DescribeLaunchTemplateVersions", "DescribeLaunchConfigurations"}
 
@@ -64,6 +66,19 @@ def test_three_replacements_keep_one_previous_version(engine: Engine, emulator: 
     emulator.control.clear_requests()
     assert outputs(engine)["previous_image_ids"] == [v2]
     assert engine.up([web()]) == [Step("same", engine.urn(web()))] and actions(emulator.control) == []
+
+
+def test_a_retired_version_keeps_its_shares_and_its_copy_keeps_its_own(engine: Engine, emulator: Any) -> None:
+    """Retiring renames a shared image and its shared copy: each is unshared for the rename and shared again."""
+    shares = {"share_with_accounts": [ALICE], "share_copies": True, "copy_to_regions": ["ap-shanghai"]}
+    v1, v2 = build(engine, BUILDS[:2], **shares)
+
+    live = images(emulator.control)
+    retired_copy = next(image for image in live.values() if image["ImageId"] not in (v1, v2) and tags(image).get(COPY_OF_TAG_KEY) == v1)
+    for image in (live[v1], retired_copy):
+        assert_retired(image)
+        assert image["SharedWith"] == [ALICE]
+    assert outputs(engine)["previous_image_ids"] == [v1]
 
 
 def test_a_rollback_makes_a_retained_version_current_in_one_up_without_a_build(engine: Engine, emulator: Any) -> None:
