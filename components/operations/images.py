@@ -298,15 +298,9 @@ class ImageService:
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""
-        with translated("DeleteImages", ref, DELETED_NEXT):
-            with tolerating(NOT_FOUND, BUSY) as refused:
-                self._api.delete_image(image_id, delete_snapshots, deadline)
-            if refused.code == NOT_FOUND:
-                return
-            if refused.code:
-                if self._wait_settled(image_id, ref, deadline, DELETED_NEXT) is None:
-                    return
-                self._api.delete_image(image_id, delete_snapshots, deadline)
+        delete = partial(self._api.delete_image, image_id, delete_snapshots, deadline)
+        with translated("DeleteImages", ref, DELETED_NEXT), tolerating(NOT_FOUND):
+            self.when_settled(image_id, ref, deadline, (BUSY,), delete, DELETED_NEXT)
             self._wait(image_id, ref, gone, deadline, DELETED_NEXT)
 
     def _discard(self, image_id: str, deadline: Deadline) -> None:
