@@ -9,7 +9,15 @@ from dataclasses import dataclass, replace
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from .cancel import Cancelled
-from .retry import INSTANCE_STATE, INTERNAL_CODES, INTERNAL_ERROR_ATTEMPTS, PASSING_INSTANCE_STATES
+from .retry import (
+    IMAGE_BUSY_CODES,
+    INSTANCE_STATE,
+    INTERNAL_CODES,
+    INTERNAL_ERROR_ATTEMPTS,
+    PASSING_INSTANCE_STATES,
+    TRANSIENT_CODES,
+    code_in,
+)
 
 # What the next run does about an image an operation had to leave (at its deadline or on a cancel).
 ADOPTED_NEXT = "The next `pulumi up` adopts it and waits again."
@@ -173,8 +181,8 @@ def _role_fix(code: str, message: str) -> str | None:
             "protection for unattended runs"
     if code == "ClientError.MetadataError":
         return f"{message.rstrip('.')}. Run it there, with that role bound to the instance, or choose another source"
-    if code.startswith(("AuthFailure", "InternalError", "RequestLimitExceeded")) or code.endswith("NetworkError"):
-        return None
+    if code.startswith("AuthFailure") or code_in(code, TRANSIENT_CODES + INTERNAL_CODES):
+        return None  # not about the role: the general fix for the code applies
     return f"{message.rstrip('.')}. Check the role ARN, and that the role's trust policy lets these credentials (or " \
         "this identity provider) assume it"
 
@@ -214,9 +222,7 @@ def _fix_for(
         "UnsupportedOperation.SharedImageModifyUnsupported": unshare,
         "InvalidImageId.InShared": unshare,
         "InvalidParameterValue.InvalidImageIdIsShared": unshare,  # DeleteImages' other answer for the same case
-        "InvalidImageId.IncorrectState": busy,
-        "FailedOperation.InvalidImageState": busy,  # SyncImages' "the image is busy, retry later"
-        "InvalidParameterValue.InvalidImageState": busy,  # SyncImages' and sharing's "another ongoing task"
+        **dict.fromkeys(IMAGE_BUSY_CODES, busy),
         "UnauthorizedOperation.ImageNotBelongToAccount": f"{ref.describe()} is a public image or belongs to another "
         "account: only this account's custom images can be changed. Check the image id",
         "InvalidAccountId.NotFound": "an account of share_with_accounts does not exist. Check the account ids (UINs) "

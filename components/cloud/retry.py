@@ -37,6 +37,13 @@ TRANSIENT_CODES = (
 INTERNAL_CODES = ("InternalError", "InternalServerError")
 INTERNAL_ERROR_ATTEMPTS = 5
 
+# Each action's documented "the image is busy (being made, or a copy being made from it)" answers: done again once
+# the image has settled (ImageService.when_settled), never retried blindly.
+MODIFY_BUSY = ("InvalidImageId.IncorrectState",)  # ModifyImageAttribute and DeleteImages
+SHARE_BUSY = ("InvalidParameterValue.InvalidImageState",)  # ModifyImageSharePermission
+SYNC_BUSY = ("FailedOperation.InvalidImageState", "InvalidParameterValue.InvalidImageState", "InvalidImageId.IncorrectState")
+IMAGE_BUSY_CODES = (*SYNC_BUSY,)  # SyncImages lists every one of them
+
 
 def error_code(exc: BaseException) -> str | None:
     return exc.get_code() if isinstance(exc, TencentCloudSDKException) else None

@@ -6,7 +6,7 @@ from functools import partial
 from ..cloud.client import CvmApi, Image
 from ..cloud.errors import CvmImageError, ImageRef
 from ..cloud.refusals import name_taken, unknown_regions
-from ..cloud.retry import Deadline, retrying, tolerating
+from ..cloud.retry import SYNC_BUSY, Deadline, retrying, tolerating
 from ..waiting.grace import look_again
 from .facts import FAILED_STATES, MARKER_TAG_KEY, OWNER_TAG_KEY, VISIBILITY_GRACE_SECONDS, bound_tags, epoch, marker_of
 from .ownership import Owner, maker_text
@@ -18,7 +18,6 @@ from .sharing import unshare_all
 COPY_OF_TAG_KEY = "pulumi-cvm-image:copy-of"
 # SyncImages' documented "image busy" answers: a copy being made from the image, the image itself being made (a failed
 # image answers the last one for good).
-SYNC_BUSY = ("FailedOperation.InvalidImageState", "InvalidParameterValue.InvalidImageState", "InvalidImageId.IncorrectState")
 
 
 class Copies:

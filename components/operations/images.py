@@ -17,7 +17,7 @@ from ..cloud.errors import (
     translated,
 )
 from ..cloud.refusals import name_taken
-from ..cloud.retry import Deadline, code_in, retrying, tolerating
+from ..cloud.retry import MODIFY_BUSY, Deadline, code_in, retrying, tolerating
 from ..model.inputs import IMAGE_ID, ImageInputs
 from ..waiting.grace import look_again
 from ..waiting.poller import ImagePoller, Reporter, Settled, WaitCancelled, WaitEnded, to_stderr
@@ -50,7 +50,6 @@ class PreviousVersion(CvmImageError):
 T = TypeVar("T")
 
 NOT_FOUND = "InvalidImageId.NotFound"
-BUSY = "InvalidImageId.IncorrectState"  # still building (or syncing): wait, then do it
 DUPLICATE = "InvalidImageName.Duplicate"
 TASK_RUNNING = "MutexOperation.TaskRunning"
 
@@ -294,13 +293,13 @@ class ImageService:
         then = "The next `pulumi up` renames it."
         with translated("ModifyImageAttribute", ref, then):
             modify = partial(self._api.modify_image, image_id, name, description, deadline, deprecated)
-            self.when_settled(image_id, ref, deadline, (BUSY,), modify, then)
+            self.when_settled(image_id, ref, deadline, MODIFY_BUSY, modify, then)
 
     def delete(self, image_id: str, delete_snapshots: bool, ref: ImageRef, deadline: Deadline) -> None:
         """Delete and wait until it is gone; an image that is already gone counts as deleted."""
         delete = partial(self._api.delete_image, image_id, delete_snapshots, deadline)
         with translated("DeleteImages", ref, DELETED_NEXT), tolerating(NOT_FOUND):
-            self.when_settled(image_id, ref, deadline, (BUSY,), delete, DELETED_NEXT)
+            self.when_settled(image_id, ref, deadline, MODIFY_BUSY, delete, DELETED_NEXT)
             self._wait(image_id, ref, gone, deadline, DELETED_NEXT)
 
     def _discard(self, image_id: str, deadline: Deadline) -> None:

@@ -6,13 +6,12 @@ from contextlib import contextmanager
 from functools import partial
 
 from ..cloud.errors import ImageRef
-from ..cloud.retry import Deadline, tolerating
+from ..cloud.retry import SHARE_BUSY, Deadline, tolerating
 from .regions import Region
 
 SHARE = "SHARE"
 CANCEL = "CANCEL"
 SHARE_BATCH = 500  # ModifyImageSharePermission's limit of accounts a request
-SHARE_BUSY = ("InvalidParameterValue.InvalidImageState",)  # its one documented "image busy" answer
 
 
 def reshare(where: Region, image_id: str, old: list[str], new: list[str], ref: ImageRef, deadline: Deadline) -> None:

@@ -10,7 +10,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813.sts_client import StsClient
 
-from components.cloud.errors import CvmImageError, ImageRef, translate
+from components.cloud.errors import CvmImageError, ImageRef, RoleFailure, translate
 from emulator import EmulatorConfig
 from tests.components.credential_helpers import ROLE, create, key_of, provider_with
 from tests.components.emulator_helpers import detail_of, today_without_lags
@@ -120,3 +120,13 @@ def test_a_cam_policy_denial_names_the_action(emulator, denied, config, action):
 
     name = action.split(":")[1]
     assert f"a CAM policy denies {name}: grant {action} to this key" in detail
+
+
+@pytest.mark.parametrize("code", ["InternalServerError", "ResourceUnavailable", "RequestLimitExceeded"])
+def test_a_role_exchange_that_failed_for_a_passing_reason_is_not_blamed_on_the_trust_policy(code):
+    """STS down or throttled says so, as for any other call: the role and its trust policy are fine."""
+    failed = RoleFailure(TencentCloudSDKException(code, "try later", "rid"), f"role {ROLE}", "STS AssumeRole")
+
+    message = str(translate(failed, "CreateImage", REF))
+
+    assert code in message and "trust policy" not in message
