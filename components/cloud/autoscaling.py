@@ -6,8 +6,8 @@ from typing import Any
 
 from tencentcloud.autoscaling.v20180419.autoscaling_client import AutoscalingClient
 
-from .retry import Deadline, retrying
-from .sdk import credential, paged, profile, sent
+from .retry import Deadline
+from .sdk import called, paged, profile
 from .settings import ApiSettings, service_endpoint
 
 LaunchConfiguration = dict[str, Any]
@@ -18,10 +18,10 @@ class AutoScalingApi:
 
     def __init__(self, settings: ApiSettings) -> None:
         endpoint = service_endpoint(settings.endpoint, "as")
-        self._client = AutoscalingClient(credential(settings), settings.region, profile(settings, endpoint))
+        self._client = AutoscalingClient(settings.credentials, settings.region, profile(settings, endpoint))
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
-        return retrying(deadline)(sent, "as", self._client, action, params)
+        return called("as", self._client, action, params, deadline)
 
     def launch_configurations(self, deadline: Deadline) -> Iterator[LaunchConfiguration]:
         """Every launch configuration of the region: DescribeLaunchConfigurations has no image filter."""

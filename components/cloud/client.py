@@ -7,8 +7,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from .autoscaling import AutoScalingApi
-from .retry import Deadline, retrying, tolerating
-from .sdk import PAGE_LIMIT, credential, paged, profile, sent
+from .retry import Deadline, tolerating
+from .sdk import PAGE_LIMIT, called, paged, profile, sent
 from .settings import ApiSettings
 from .tags import TagApi
 
@@ -27,7 +27,7 @@ class CvmApi:
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
         self._settings = settings
-        self._client = CvmClient(credential(settings), settings.region, profile(settings, settings.endpoint))
+        self._client = CvmClient(settings.credentials, settings.region, profile(settings, settings.endpoint))
         self.tags = TagApi(settings)
         self.autoscaling = AutoScalingApi(settings)
 
@@ -40,11 +40,7 @@ class CvmApi:
         return sent("cvm", self._client, action, params)
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
-        """A request that is safe to repeat, retried on transient errors until the deadline; `deadline` None: one
-        attempt (after a failure or a cancel, when there is no time left to wait)."""
-        if deadline is None:
-            return self.call_once(action, params)
-        return retrying(deadline)(self.call_once, action, params)
+        return called("cvm", self._client, action, params, deadline)
 
     def describe_images(self, image_ids: list[str], deadline: Deadline) -> dict[str, Image]:
         """The images that still exist among image_ids, by id."""

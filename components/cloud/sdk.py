@@ -8,14 +8,10 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 
 from .credentials import Credentials, client_profile
-from .retry import Deadline
+from .retry import Deadline, retrying
 from .settings import ApiSettings
 
 PAGE_LIMIT = 100  # the largest page every Describe* the provider pages through allows
-
-
-def credential(settings: ApiSettings) -> Credentials:
-    return settings.credentials
 
 
 def profile(settings: ApiSettings, endpoint: str | None) -> ClientProfile:
@@ -35,6 +31,14 @@ def sent(service: str, client: Any, action: str, params: dict[str, Any]) -> dict
         exc.api_action = getattr(exc, "api_action", None) or f"{service}:{action}"  # type: ignore[attr-defined]
         exc.credential_source = credentials.sources.describe()  # type: ignore[attr-defined]
         raise
+
+
+def called(service: str, client: Any, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
+    """A request that is safe to repeat, retried on transient errors until the deadline; `deadline` None: one attempt
+    (after a failure or a cancel, when there is no time left to wait)."""
+    if deadline is None:
+        return sent(service, client, action, params)
+    return retrying(deadline)(sent, service, client, action, params)
 
 
 def paged(

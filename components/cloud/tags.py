@@ -5,8 +5,8 @@ from typing import Any
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.tag.v20180813.tag_client import TagClient
 
-from .retry import Deadline, retrying
-from .sdk import credential, profile, sent
+from .retry import Deadline
+from .sdk import called, profile
 from .settings import ApiSettings, service_endpoint
 
 TAG_BATCH = 10  # TagResources / UnTagResources take at most 10 tags (keys) a request
@@ -22,17 +22,14 @@ class TagApi:
 
     def __init__(self, settings: ApiSettings) -> None:
         self.region = settings.region
-        self._client = TagClient(credential(settings), "", profile(settings, tag_endpoint(settings)))
+        self._client = TagClient(settings.credentials, "", profile(settings, tag_endpoint(settings)))
 
     def resource(self, kind: str, resource_id: str) -> str:
         """The six-segment name of a CVM `image` or `instance` of this region."""
         return f"qcs::cvm:{self.region}:uin/:{kind}/{resource_id}"
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
-        """Retried on transient errors until the deadline; `deadline` None: one attempt."""
-        if deadline is None:
-            return sent("tag", self._client, action, params)
-        return retrying(deadline)(sent, "tag", self._client, action, params)
+        return called("tag", self._client, action, params, deadline)
 
     def tag_image(self, image_id: str, tags: dict[str, str], deadline: Deadline) -> None:
         self._tag(self.resource("image", image_id), tags, deadline)

@@ -2,7 +2,7 @@
 accounts it (and, with share_copies, each copy) is shared with. No Pulumi types here."""
 
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..cloud.client import Image

@@ -6,7 +6,6 @@ which gets the engine's Cancel over gRPC as under the CLI.
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException

@@ -14,7 +14,6 @@ from tenacity import RetryCallState
 
 from components.cloud.errors import CvmImageError
 from components.cloud.retry import INTERNAL_ERROR_ATTEMPTS, Deadline, retrying
-from components.cloud.settings import resolve_settings
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of, later, today_without_lags
 

@@ -16,7 +16,7 @@ from components.cloud.client import CvmApi
 from components.cloud.retry import Deadline
 from components.cloud.settings import resolve_settings
 from tests.engine.cvm_stack import emulator_config
-from tests.components.conftest import configured_provider, images_in
+from tests.components.conftest import images_in
 from tests.components.emulator_helpers import calls, detail_of, provider_marks, without_claim
 from tests.components.launch_helpers import launch_template
 
