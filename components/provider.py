@@ -48,6 +48,7 @@ class CvmImageProvider(ResourceProvider):
     def __init__(self) -> None:
         super().__init__()
         self._config: dict[str, str] = {}
+        self._region: str | None = None  # resolved once per configuration: it may read a tccli profile file
         self._lifecycle: ImageLifecycle | None = None
         self._lock = threading.Lock()
         # URN -> the image its record in the stack holds, for every resource this process diffed with a change that
@@ -63,10 +64,11 @@ class CvmImageProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = {key: value for key in CONFIG_KEYS if (value := req.config.get(key)) is not None}
+        self._region = None
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props, unknown = _user_inputs(news), _unknown_keys(news)
-        inputs, failures = validate_inputs(props, unknown, resolve_region(self._config))
+        inputs, failures = validate_inputs(props, unknown, self._home_region())
         failures = failures or rollback_failures(_user_inputs(olds), inputs, unknown)
         return CheckResult(inputs, [CheckFailure(failure.property, failure.reason) for failure in failures])
 
@@ -157,10 +159,15 @@ class CvmImageProvider(ResourceProvider):
                 self._lifecycle = ImageLifecycle(service, distributor, retention)
             return self._lifecycle
 
+    def _home_region(self) -> str:
+        if self._region is None:
+            self._region = resolve_region(self._config)
+        return self._region
+
     def _ref(self, props: dict[str, Any], image_id: str | None, request: Any) -> ImageRef:
         """Which image the engine's request is about, and its resource's URN (for progress on the resource's row)."""
         return ImageRef(
-            image_name=str(props.get("image_name", image_id)), region=resolve_region(self._config),
+            image_name=str(props.get("image_name", image_id)), region=self._home_region(),
             instance_id=props.get("instance_id"), image_id=image_id, urn=_urn(request),
         )
 
