@@ -8,7 +8,7 @@ from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 
 from .autoscaling import AutoScalingApi
 from .retry import Deadline, tolerating
-from .sdk import PAGE_LIMIT, called, paged, profile, sent
+from .sdk import PAGE_LIMIT, called, paged, profile
 from .settings import ApiSettings
 from .tags import TagApi
 
@@ -37,7 +37,7 @@ class CvmApi:
 
     def call_once(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One request, no retry: for CreateImage, whose retries must check what the lost attempt did."""
-        return sent("cvm", self._client, action, params)
+        return called("cvm", self._client, action, params, None)
 
     def call(self, action: str, params: dict[str, Any], deadline: Deadline | None) -> dict[str, Any]:
         return called("cvm", self._client, action, params, deadline)

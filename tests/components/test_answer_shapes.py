@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.cloud import client
+from components.cloud import sdk
 from components.operations.facts import epoch
 from tests.components.conftest import images_in
 from tests.components.emulator_helpers import STOPPED, calls
@@ -29,13 +29,13 @@ def test_anything_else_is_no_time(text):
 
 def reshaped(monkeypatch: Any, action: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Every answer to `action` passes through `change` on its way to the provider."""
-    answer = client.sent
+    answer = sdk.sent
 
     def sent(service, sdk_client, called, params):
         response = answer(service, sdk_client, called, params)
         return change(response) if called == action else response
 
-    monkeypatch.setattr(client, "sent", sent)
+    monkeypatch.setattr(sdk, "sent", sent)
 
 
 def with_offset_times(response: dict[str, Any]) -> dict[str, Any]:

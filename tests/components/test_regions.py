@@ -5,7 +5,7 @@ it has. Through the provider against the emulator, whose DescribeRegions answers
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from components.cloud import client
+from components.cloud import sdk
 from components.cloud.errors import CvmImageError
 from tests.components.conftest import configured_provider, images_in
 from tests.components.emulator_helpers import STOPPED, calls, detail_of
@@ -68,14 +68,14 @@ def test_the_regions_are_asked_once_per_process_and_only_when_copying(provider, 
 def test_without_describe_regions_syncimages_judges_the_region(provider, checked, emulator, monkeypatch):
     """Tencent calls CVM's DescribeRegions suspended; if it answers its one documented code, UnsupportedOperation, the
     regions are not checked beforehand, and SyncImages' own answer is the truth."""
-    answer = client.sent
+    answer = sdk.sent
 
     def suspended(service, sdk_client, action, params):
         if action == "DescribeRegions":
             raise TencentCloudSDKException("UnsupportedOperation", "DescribeRegions is suspended.", "req-1")
         return answer(service, sdk_client, action, params)
 
-    monkeypatch.setattr(client, "sent", suspended)
+    monkeypatch.setattr(sdk, "sent", suspended)
 
     result = provider.create(checked(instance_id=STOPPED, image_name="gold", copy_to_regions=["ap-shanghai"]))
 
