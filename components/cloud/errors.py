@@ -304,6 +304,11 @@ def failure(action: str, ref: ImageRef, code: str, detail: str, request_id: str 
     return CvmImageError(f"{action} for {ref.describe()} failed with {code}: {_sentence(detail)}{request}")
 
 
+def not_sent(action: str, ref: ImageRef, detail: str) -> CvmImageError:
+    """The one shape of a call the provider refuses to make: the action, the image, why, and what to do."""
+    return CvmImageError(f"{action} for {ref.describe()} was not sent: {_sentence(detail)}")
+
+
 def _sentence(text: str) -> str:
     """The detail as one sentence that ends with exactly one stop: API messages often bring their own."""
     text = text.strip()

@@ -1,15 +1,16 @@
 """What the provider refuses or reports itself, with no API error behind it (a call not sent, a name another image
 holds, something still launching from an image): the same message shape as the translator's in errors.py."""
 
-from .errors import CvmImageError, ImageRef, failure
+from .errors import CvmImageError, ImageRef, failure, not_sent
 
 
 def refused_running(instance_id: str, ref: ImageRef) -> CvmImageError:
-    return CvmImageError(
-        f"CreateImage for {ref.describe()} was not sent: instance {instance_id} is RUNNING and reboot is false, so it "
-        "may not be stopped for the image, and CreateImage would image it live. Set one of: reboot: true (the provider "
-        "stops the instance with a soft shutdown, images it and starts it again; add force_poweroff: true to force a "
-        "power-off when the soft shutdown fails), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
+    return not_sent(
+        "CreateImage", ref,
+        f"instance {instance_id} is RUNNING and reboot is false, so it may not be stopped for the image, and "
+        "CreateImage would image it live. Set one of: reboot: true (the provider stops the instance with a soft "
+        "shutdown, images it and starts it again; add force_poweroff: true to force a power-off when the soft shutdown "
+        "fails), or live_image: true (image it while it runs: data not yet flushed to disk may be missing from the "
         "image), or stop the instance first. Then run `pulumi up` again."
     )
 
@@ -25,16 +26,18 @@ def stop_failed(instance_id: str, ref: ImageRef, state: str, forced: bool, said:
             "Set force_poweroff: true to force a power-off when the soft shutdown fails, or find out why its operating "
             "system does not shut down (a service that blocks shutdown, no ACPI support)"
         )
-    return CvmImageError(
-        f"CreateImage for {ref.describe()} was not sent: the {what} {instance_id} failed{cloud}, and it is {state} again "
+    return not_sent(
+        "CreateImage", ref,
+        f"the {what} {instance_id} failed{cloud}, and it is {state} again "
         f"(StopInstances StopType {'SOFT_FIRST' if forced else 'SOFT'}, LatestOperationState FAILED). No image was "
         f"made. {fix}, then run `pulumi up` again."
     )
 
 
 def unknown_regions(ref: ImageRef, unknown: list[str], available: list[str]) -> CvmImageError:
-    return CvmImageError(
-        f"SyncImages for {ref.describe()} was not sent: copy_to_regions names {', '.join(unknown)}, which DescribeRegions "
+    return not_sent(
+        "SyncImages", ref,
+        f"copy_to_regions names {', '.join(unknown)}, which DescribeRegions "
         f"does not list for this account. Available regions: {', '.join(available)}. The image itself is kept; correct "
         "copy_to_regions, then run `pulumi up` again."
     )
@@ -51,9 +54,7 @@ def name_taken(ref: ImageRef, image_id: str, state: str | None, made_by: str, co
             "image yourself",
         )
     return failure(
-        "CreateImage",
-        ref,
-        "InvalidImageName.Duplicate",
+        "CreateImage", ref, "InvalidImageName.Duplicate",
         f"{held}. Choose another image_name; or take the image over with adopt_image: {image_id} (the stack then "
         "owns it, and `pulumi destroy` deletes it); or delete or rename it yourself",
     )
@@ -67,8 +68,9 @@ _DETACH = (
 
 def destroy_in_use(ref: ImageRef, in_use: list[str], total: int) -> CvmImageError:
     """Deleting the resource's images would break what launches from them: which images, by what, and the ways out."""
-    return CvmImageError(
-        f"DeleteImages for {ref.describe()} was not sent: something still launches from {len(in_use)} of its {total} "
+    return not_sent(
+        "DeleteImages", ref,
+        f"something still launches from {len(in_use)} of its {total} "
         f"image(s) (the current one, its retained versions and their copies), so none of them was deleted. In use: "
         f"{'; '.join(in_use)}. {_DETACH}, then run `pulumi destroy` again. To keep the images instead, give the "
         "resource the option retain_on_delete=True and run `pulumi up` before `pulumi destroy` (every version stays "
@@ -78,8 +80,9 @@ def destroy_in_use(ref: ImageRef, in_use: list[str], total: int) -> CvmImageErro
 
 def copy_in_use(ref: ImageRef, in_use: list[str]) -> CvmImageError:
     """A copy of a region removed from copy_to_regions still has something launching from it."""
-    return CvmImageError(
-        f"DeleteImages for {ref.describe()} was not sent: something still launches from its copy in a region removed "
+    return not_sent(
+        "DeleteImages", ref,
+        f"something still launches from its copy in a region removed "
         f"from copy_to_regions, so no copy was deleted and the stack keeps the region. In use: {'; '.join(in_use)}. "
         f"{_DETACH}, then run `pulumi up` again; or keep the region in copy_to_regions; or set delete_in_use: true "
         "to delete the copy anyway."
