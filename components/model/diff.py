@@ -27,7 +27,7 @@ def diff_image(olds: dict[str, Any], news: dict[str, Any], unknown: Collection[s
     which `unknown` are not known yet (preview): those count as changed. A replacement never needs the old image
     deleted first: one that keeps the name swaps names at the end (operations/lifecycle.py)."""
     changed = tuple(
-        key for key in REPLACE_KEYS + UPDATE_KEYS if key in unknown or _empty_as_none(olds.get(key)) != _empty_as_none(news.get(key))
+        key for key in REPLACE_KEYS + UPDATE_KEYS if key in unknown or _differs(olds, news, key)
     ) + tuple(key for key in ROLLBACK_KEYS if key in unknown or _rolls_back(olds, news.get(key)))
     replaces = tuple(key for key in changed if key in REPLACE_KEYS + ROLLBACK_KEYS)
     detailed = {key: _kind(olds.get(key), news.get(key), key in unknown) + ("_REPLACE" if key in replaces else "") for key in changed}
@@ -43,7 +43,7 @@ def rollback_failures(olds: dict[str, Any], news: dict[str, Any], unknown: Colle
     target = news.get("rollback_to")
     if not olds or not target or "rollback_to" in unknown:
         return []
-    rebuilt = [key for key in REPLACE_KEYS if key not in unknown and _empty_as_none(olds.get(key)) != _empty_as_none(news.get(key))]
+    rebuilt = [key for key in REPLACE_KEYS if key not in unknown and _differs(olds, news, key)]
     if not rebuilt:
         return []
     reason = (
@@ -52,6 +52,10 @@ def rollback_failures(olds: dict[str, Any], news: dict[str, Any], unknown: Colle
         "Remove rollback_to to build, or undo the change to stay on the rolled-back version"
     )
     return [Failure(property="rollback_to", reason=reason)]
+
+
+def _differs(olds: dict[str, Any], news: dict[str, Any], key: str) -> bool:
+    return _empty_as_none(olds.get(key)) != _empty_as_none(news.get(key))
 
 
 def _rolls_back(olds: dict[str, Any], target: Any) -> bool:
