@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cloud.client import Image
-from ..cloud.errors import DELETED_NEXT, REPLACED_NEXT, CvmImageError, ImageRef, translated
+from ..cloud.errors import DELETED_NEXT, READ_NEXT, REPLACED_NEXT, CvmImageError, ImageRef, translated
 from ..cloud.retry import Deadline
 from ..model.inputs import ImageInputs
 from .distribution import Distribution, Distributor
@@ -208,7 +208,7 @@ class ImageLifecycle:
         image = self._images.read(ref.image_id, ref, deadline)
         if image is None:
             return None
-        with translated("DescribeImages", ref, "The stack keeps what it had: the next `pulumi refresh` reads it."):
+        with translated("DescribeImages", ref, READ_NEXT):
             retired = self._retention.versions(Owner.of(ref), deadline).retired
         previous = [version.image_id for version in retired if version.image_id != ref.image_id]
         return image, {**self._distributor.read(image, recorded, ref, deadline), "previous_image_ids": previous}
