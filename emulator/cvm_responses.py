@@ -6,13 +6,13 @@ from .backend import CvmBackend
 from .config import REGION_NAMES
 from .errors import ApiError, invalid
 from .families import check_family
-from .filters import Filters, filter_images, filter_instances
+from .filters import filter_images, filter_instances
 from .images import check_lengths
 from .imaging import ImageRequest
 from .instances import DEFAULT_IMAGE_ID, DISK_TYPES, STOP_TYPES, STOPPED_MODES, LaunchRequest, StopRequest
 from .params import BOOL, INT, STR, STRBOOL, Action, Obj, Params, answers_dry_run
-from .selection import MAX_PAGE, SelectionCodes, select
-from .wire import Described, describe_image, describe_instance
+from .selection import MAX_PAGE, Selection, SelectionCodes, select
+from .wire import describe_image, describe_instance
 
 API_VERSION = "2017-03-12"
 
@@ -49,11 +49,13 @@ def _check_image_name(params: Params, too_large: str) -> None:
     check_lengths(params.get("ImageName"), params.get("ImageDescription"), too_large)
 
 
-def _tags(params: Params, resource_type: str) -> list[dict[str, str]]:
+def specified_tags(params: Params, resource_type: str | None, name: str = "TagSpecification") -> list[dict[str, str]]:
+    """The tags of a request's TagSpecification (or another parameter of that shape, `name`) for `resource_type`
+    (None: any, where the API documents no value)."""
     tags = []
-    for index, spec in enumerate(params.get("TagSpecification", [])):
-        if spec["ResourceType"] != resource_type:
-            raise invalid(f"TagSpecification.{index}.ResourceType", f'"{resource_type}"')
+    for index, spec in enumerate(params.get(name, [])):
+        if resource_type is not None and spec["ResourceType"] != resource_type:
+            raise invalid(f"{name}.{index}.ResourceType", f'"{resource_type}"')
         tags += spec["Tags"]
     return tags
 
@@ -67,11 +69,9 @@ def _ids(params: Params, name: str) -> list[str]:
     return ids
 
 
-def _selection(params: Params, ids_name: str, coexist_code: str) -> tuple[list[str], Filters, int, int]:
-    """Ids xor filters, and the page."""
-    too_many = "InvalidFilterValue.LimitExceeded"
-    chosen = select(params, ids_name, SelectionCodes(coexist_code, too_many, too_many))
-    return chosen.ids, chosen.filters, chosen.offset, chosen.limit
+def _selection(params: Params, ids_name: str, coexist_code: str) -> Selection:
+    """Ids xor filters, and the page: CVM answers too many filters or values with one code."""
+    return select(params, ids_name, SelectionCodes(coexist_code, "InvalidFilterValue.LimitExceeded", "InvalidFilterValue.LimitExceeded"))
 
 
 def _disk(params: Params, path: str, default_size: int) -> dict[str, object]:
@@ -95,21 +95,17 @@ def run_instances(backend: CvmBackend, region: str, params: Params) -> Params:
         image_id=params.get("ImageId", DEFAULT_IMAGE_ID), instance_type=params.get("InstanceType", "S5.MEDIUM4"),
         system_disk=_disk(params.get("SystemDisk", {}), "SystemDisk", 50),
         data_disks=[_disk(disk, f"DataDisks.{i}", 100) for i, disk in enumerate(params.get("DataDisks", []))],
-        tags=_tags(params, "instance"), dry_run=params.get("DryRun", False),
+        tags=specified_tags(params, "instance"), dry_run=params.get("DryRun", False),
     )
     return {"InstanceIdSet": backend.run_instances(region, launch)}
 
 
-def _page(name: str, matched: list[Described], offset: int, limit: int) -> Params:
-    return {"TotalCount": len(matched), name: matched[offset:offset + limit]}
-
-
 def describe_instances(backend: CvmBackend, region: str, params: Params) -> Params:
     _ids(params, "InstanceIds")
-    instance_ids, filters, offset, limit = _selection(params, "InstanceIds", "InvalidParameterValue")
+    chosen = _selection(params, "InstanceIds", "InvalidParameterValue")
     now = backend.clock()
-    items = [describe_instance(instance, now) for instance in backend.listed_instances(region, instance_ids)]
-    return _page("InstanceSet", filter_instances(items, filters), offset, limit)
+    matched = filter_instances([describe_instance(instance, now) for instance in backend.listed_instances(region, chosen.ids)], chosen.filters)
+    return {"TotalCount": len(matched), "InstanceSet": chosen.page(matched)}
 
 
 def _power(action: str) -> Callable[[CvmBackend, str, Params], Params]:
@@ -163,7 +159,7 @@ def create_image(backend: CvmBackend, region: str, params: Params) -> Params:
         name=params["ImageName"], instance_id=params.get("InstanceId"), snapshot_ids=params.get("SnapshotIds", []),
         description=params.get("ImageDescription", ""), family=params.get("ImageFamily", ""),
         force_poweroff=params.get("ForcePoweroff", False), reboot=params.get("Reboot", True),
-        data_disk_ids=params.get("DataDiskIds", []), tags=_tags(params, "image"), dry_run=params.get("DryRun", False),
+        data_disk_ids=params.get("DataDiskIds", []), tags=specified_tags(params, "image"), dry_run=params.get("DryRun", False),
     )
     image = backend.create_image(region, request)
     return {"ImageId": image.image_id} if backend.config.create_image_returns_image_id else {}
@@ -172,10 +168,11 @@ def create_image(backend: CvmBackend, region: str, params: Params) -> Params:
 def describe_images(backend: CvmBackend, region: str, params: Params) -> Params:
     coexist = "InvalidParameter.InvalidParameterCoexistImageIdsFilters" if backend.config.today else (
         "InvalidParameterValue")
-    image_ids, filters, offset, limit = _selection(params, "ImageIds", coexist)
+    chosen = _selection(params, "ImageIds", coexist)
     now = backend.clock()
-    items = [describe_image(image, now) for image in backend.listed_images(region, image_ids, now)]
-    return _page("ImageSet", filter_images(items, filters, backend.config.today), offset, limit)
+    items = [describe_image(image, now) for image in backend.listed_images(region, chosen.ids, now)]
+    matched = filter_images(items, chosen.filters, backend.config.today)
+    return {"TotalCount": len(matched), "ImageSet": chosen.page(matched)}
 
 
 def modify_image_attribute(backend: CvmBackend, region: str, params: Params) -> Params:

@@ -180,8 +180,7 @@ class InstanceActions:
         return region.instances[instance_id]
 
     def run_instances(self, region_name: str, launch: LaunchRequest) -> list[str]:
-        if not launch.zone.startswith(region_name + "-"):
-            raise ApiError("InvalidZone.MismatchRegion", f"Zone `{launch.zone}` is not in region {region_name}.")
+        check_zone(launch.zone, region_name)
         region = self.region(region_name)
         self._launchable_image(region, launch.image_id, CVM_LAUNCH)
         if launch.dry_run:
@@ -302,3 +301,9 @@ INSTANCE_FACTS: dict[str, tuple[Callable[[Any], bool], Callable[[Instance, Any, 
     "InstanceState": (lambda value: value in INSTANCE_STATES, _set_state),
     "InstanceName": (lambda value: isinstance(value, str) and 0 < len(value) <= 128, _set_attribute("name")),
 }
+
+
+def check_zone(zone: str, region: str) -> None:
+    """A zone of the request's region (`ap-guangzhou-3` for `ap-guangzhou`)."""
+    if not zone.startswith(region + "-"):
+        raise ApiError("InvalidZone.MismatchRegion", f"Zone `{zone}` is not in region {region}.")

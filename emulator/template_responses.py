@@ -7,9 +7,10 @@ every template and every version and comparing LaunchTemplateVersionData.ImageId
 """
 
 from .backend import CvmBackend
-from .cvm_responses import DATA_DISK, FILTERS, PLACEMENT, SYSTEM_DISK, TAG_SPECIFICATION
+from .cvm_responses import DATA_DISK, FILTERS, PLACEMENT, SYSTEM_DISK, TAG_SPECIFICATION, specified_tags
 from .errors import ApiError, invalid
 from .filters import Extractor, apply_filters, tag_keys, tag_values
+from .instances import check_zone
 from .launch_templates import MAX_VERSION, VersionDraft, VersionQuery, check_version_number
 from .launch_wire import describe_launch_template, describe_template_version
 from .params import BOOL, INT, STR, Action, Obj, Params, Schema
@@ -48,8 +49,7 @@ def _check_length(params: Params, name: str, code: str, bounds: tuple[int, int])
 
 def _draft(region: str, params: Params) -> VersionDraft:
     """The version a request describes: LaunchTemplateVersionData's fields as given, and its description."""
-    if not params["Placement"]["Zone"].startswith(region + "-"):
-        raise ApiError("InvalidZone.MismatchRegion", f"Zone `{params['Placement']['Zone']}` is not in region {region}.")
+    check_zone(params["Placement"]["Zone"], region)
     _check_length(params, "LaunchTemplateVersionDescription",
                   "InvalidParameterValue.InvalidLaunchTemplateVersionDescription", (2, 256))
     return VersionDraft(
@@ -61,7 +61,8 @@ def _draft(region: str, params: Params) -> VersionDraft:
 def create_launch_template(backend: CvmBackend, region: str, params: Params) -> Params:
     _check_length(params, "LaunchTemplateName", "InvalidParameterValue.InvalidLaunchTemplateName", (2, 128))
     draft = _draft(region, params)
-    draft.template_tags = [tag for spec in params.get("LaunchTemplateTagSpecification", []) for tag in spec["Tags"]]
+    # LaunchTemplateTagSpecification documents no ResourceType value for a launch template: any is taken.
+    draft.template_tags = specified_tags(params, None, "LaunchTemplateTagSpecification")
     template = backend.create_launch_template(region, params["LaunchTemplateName"], draft)
     return {"LaunchTemplateId": template.template_id}
 
